@@ -1,0 +1,1 @@
+"""Baton: the approval service (HTTP API, auth, database, background worker)."""

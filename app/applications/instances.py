@@ -1,0 +1,128 @@
+"""The instance store: lock, load, save an application's workflow, and keep its inbox rows and status in step.
+
+Every command that changes an instance goes through `locked` and `save`, inside one transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.applications.models import Application
+from app.audit.service import record
+from app.clock import now
+from app.errors import Invalid, NotFound
+from app.processes.models import ProcessDefinition
+from app.processes.service import spec_of
+from app.tasks.models import Task
+from workflows import instances
+from workflows.calendar import TimeLimitError, due_at
+
+EMPTY_FORM = {"type": "object", "title": "无需填写", "properties": {}, "additionalProperties": False, "examples": [{}]}
+
+
+def engine_error(exc: instances.EngineError) -> Invalid:
+    """A script/condition/decision failure: the command is rolled back and the element is named."""
+    return Invalid([{"element_id": exc.element_id, "message": f"the process failed at {exc.element_id}: {exc.message}"}])
+
+
+def locked(session: Session, application_id: int) -> Application:
+    """The application row, locked for this transaction (SQLite: the transaction already holds the write lock)."""
+    application = session.scalar(select(Application).where(Application.id == application_id).with_for_update())
+    if application is None:
+        raise NotFound(f"application {application_id} not found")
+    return application
+
+
+def definition_of(session: Session, application: Application) -> ProcessDefinition:
+    return session.get(ProcessDefinition, application.definition_id)
+
+
+def load(session: Session, application: Application):
+    return instances.load(spec_of(definition_of(session, application)), application.state)
+
+
+@dataclass
+class Saved:
+    opened: list[Task] = field(default_factory=list)
+    closed: list[Task] = field(default_factory=list)
+
+
+def status_of(wf) -> str:
+    outcome = instances.outcome(wf)
+    if outcome:
+        return outcome
+    waiting_applicant = any(v.applicant and v.state == "ready" for v in instances.user_tasks(wf))
+    return "awaiting_supplement" if waiting_applicant else "in_review"
+
+
+def save(session: Session, application: Application, wf, actor: str, *, status: str | None = None) -> Saved:
+    """Write the new state (version bumped), project the inbox, record what opened, closed and changed."""
+    definition = definition_of(session, application)
+    try:
+        application.state = instances.dump(wf)
+    except (TypeError, ValueError) as exc:  # non-JSON data would only fail here, after the engine moved
+        raise Invalid([{"element_id": None, "message": f"process data cannot be stored: {exc}"}])
+    application.state_version += 1
+    data = instances.data(wf)
+    if isinstance(data.get("required_items"), list):
+        application.required_items = list(data["required_items"])
+    new_status = status or status_of(wf)
+    if new_status != application.status:
+        record(session, application.id, actor, "status_changed", {"from": application.status, "to": new_status})
+        application.status = new_status
+    application.next_timer_at = instances.next_timer_at(wf)
+    application.updated_at = now()
+    saved = project_tasks(session, application, definition, wf)
+    for task in saved.opened:
+        record(session, application.id, "system", "task_opened",
+               {"task_id": task.id, "name": task.name, "department": task.department,
+                "due_at": task.due_at.isoformat() if task.due_at else None})
+    for task in saved.closed:
+        if task.status == "cancelled":
+            record(session, application.id, "system", "task_cancelled", {"task_id": task.id, "name": task.name})
+    return saved
+
+
+def project_tasks(session: Session, application: Application, definition: ProcessDefinition, wf) -> Saved:
+    """Rebuild this instance's inbox rows from the workflow (tasks on discarded branches vanish from the tree)."""
+    saved = Saved()
+    rows = {t.id: t for t in session.scalars(select(Task).where(Task.application_id == application.id))}
+    seen = set()
+    moment = now()
+    for view in instances.user_tasks(wf):
+        seen.add(view.id)
+        row = rows.get(view.id)
+        if view.state == "ready" and row is None:
+            row = Task(
+                id=view.id, application_id=application.id, bpmn_id=view.bpmn_id, name=view.title,
+                department=view.department, for_applicant=view.applicant, status="open", created_at=moment,
+                due_at=_due(wf, view, moment), form=definition.forms.get(view.form) if view.form else EMPTY_FORM,
+                actions=[] if view.applicant else list(view.actions),
+            )
+            session.add(row)
+            saved.opened.append(row)
+        elif row is not None and row.status in ("open", "claimed") and view.state != "ready":
+            row.status = "completed" if view.state == "completed" else "cancelled"
+            row.completed_at = moment
+            saved.closed.append(row)
+    for task_id, row in rows.items():
+        if task_id not in seen and row.status in ("open", "claimed"):
+            row.status, row.completed_at = "cancelled", moment
+            saved.closed.append(row)
+    session.flush()
+    return saved
+
+
+def _due(wf, view: instances.UserTaskView, moment):
+    if not view.time_limit:
+        return None
+    limit = instances.evaluate(wf, view.id, view.time_limit)
+    if not limit:
+        return None
+    try:
+        return due_at(moment, str(limit))
+    except TimeLimitError as exc:
+        raise instances.EngineError(view.bpmn_id, f"time_limit: {exc}")
+

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+
+from app.applications import service
+from app.applications.schemas import ApplicationIn, ApplicationOut, ApplicationPage, SupplementIn
+from app.deps import CurrentActor, DatabaseDep
+from app.platform.pagination import PageDep
+
+router = APIRouter(tags=["applications"])
+
+
+@router.post("/applications", status_code=201, response_model=ApplicationOut, summary="Submit an application")
+def submit(body: ApplicationIn, actor: CurrentActor, db: DatabaseDep,
+           idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict:
+    return service.submit(db, actor, process=body.process, project=body.project, document_ids=body.documents,
+                          idempotency_key=idempotency_key)
+
+
+@router.get("/applications", response_model=ApplicationPage, summary="Applications you may see")
+def list_applications(actor: CurrentActor, db: DatabaseDep, page: PageDep,
+                      status: Annotated[str | None, Query(description="filter by status")] = None) -> dict:
+    return service.list_applications(db, actor, status, page)
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationOut, summary="One application, with its timeline")
+def get_application(application_id: int, actor: CurrentActor, db: DatabaseDep) -> dict:
+    return service.get(db, actor, application_id)
+
+
+@router.post("/applications/{application_id}/supplements", response_model=ApplicationOut,
+             summary="Send the supplement (补正) the departments asked for")
+def supplement(application_id: int, body: SupplementIn, actor: CurrentActor, db: DatabaseDep) -> dict:
+    return service.supplement(db, actor, application_id, body.note, body.documents)
+
+
+@router.post("/applications/{application_id}/withdraw", response_model=ApplicationOut, summary="Withdraw an application")
+def withdraw(application_id: int, actor: CurrentActor, db: DatabaseDep) -> dict:
+    return service.withdraw(db, actor, application_id)

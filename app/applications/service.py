@@ -1,0 +1,168 @@
+"""Applications: submit, read, track, supplement, withdraw. Each command is one transaction."""
+from __future__ import annotations
+
+from jsonschema import Draft202012Validator
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.applications import instances as store
+from app.applications.models import Application, Certificate, Supplement
+from app.audit.service import record, timeline
+from app.auth.policy import Actor, require_owner, require_role, require_see_application
+from app.clock import now
+from app.db import Database
+from app.documents import service as documents
+from app.errors import Conflict, Invalid
+from app.platform.pagination import PageParams, paginate
+from app.processes.service import latest_definition, spec_of, start_form_of
+from app.tasks.models import Task
+from app.tasks.service import describe_task
+from workflows import instances
+
+ACTIVE = ("in_review", "awaiting_supplement")
+
+
+def schema_errors(schema: dict, value, loc: list) -> list[dict]:
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return [{"loc": [*loc, *e.absolute_path], "msg": e.message}
+            for e in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))]
+
+
+def summary(app: Application) -> dict:
+    return {"id": app.id, "process": app.process_id, "version": app.version, "status": app.status, "stage": app.stage,
+            "project_name": (app.project or {}).get("name"), "required_items": app.required_items,
+            "created_at": app.created_at, "updated_at": app.updated_at}
+
+
+def detail(session: Session, app: Application) -> dict:
+    open_tasks = session.scalars(select(Task).where(Task.application_id == app.id, Task.status.in_(("open", "claimed")))
+                                 .order_by(Task.created_at, Task.id))
+    certificates = session.scalars(select(Certificate).where(Certificate.application_id == app.id).order_by(Certificate.id))
+    return {
+        "id": app.id, "process": app.process_id, "version": app.version, "status": app.status, "stage": app.stage,
+        "project": app.project, "required_items": app.required_items, "created_at": app.created_at,
+        "updated_at": app.updated_at,
+        "open_tasks": [describe_task(session, t) for t in open_tasks],
+        "timeline": timeline(session, app.id),
+        "documents": documents.listed(session, app.id),
+        "certificates": [{"code": c.code, "name": c.name, "number": c.number, "verification_code": c.verification_code,
+                          "status": c.status, "issued_at": c.issued_at, "revoked_at": c.revoked_at} for c in certificates],
+    }
+
+
+def submit(db: Database, actor: Actor, *, process: str, project: dict, document_ids: list[str],
+           idempotency_key: str | None) -> dict:
+    require_role(actor, "enterprise")
+    try:
+        with db.transaction() as session:
+            if idempotency_key:
+                earlier = _by_idempotency_key(session, actor, idempotency_key)
+                if earlier is not None:
+                    return detail(session, earlier)
+            return detail(session, _submit(session, actor, process, project, document_ids, idempotency_key))
+    except IntegrityError:
+        # Two requests raced with one Idempotency-Key: the other one won; answer with its application.
+        if not idempotency_key:
+            raise
+        with db.transaction() as session:
+            earlier = _by_idempotency_key(session, actor, idempotency_key)
+            if earlier is None:
+                raise
+            return detail(session, earlier)
+
+
+def _by_idempotency_key(session: Session, actor: Actor, key: str) -> Application | None:
+    return session.scalar(select(Application).where(Application.created_by_id == actor.id,
+                                                    Application.idempotency_key == key))
+
+
+def _submit(session: Session, actor: Actor, process: str, project: dict, document_ids: list[str],
+            idempotency_key: str | None) -> Application:
+    definition = latest_definition(session, process)
+    if definition is None:
+        raise Invalid([{"loc": ["body", "process"], "msg": f"process {process!r} is not deployed (see GET /api/v1/processes)"}])
+    problems = schema_errors(start_form_of(session, definition), project, ["body", "project"])
+    if problems:
+        raise Invalid(problems)
+    moment = now()
+    app = Application(definition_id=definition.id, process_id=definition.process_id, version=definition.version,
+                      enterprise_id=actor.enterprise_id, created_by_id=actor.id, idempotency_key=idempotency_key,
+                      status="in_review", project=project, required_items=[], state="{}", state_version=0,
+                      created_at=moment, updated_at=moment)
+    session.add(app)
+    session.flush()
+    attached = documents.attach(session, actor, app, document_ids, ["body", "documents"])
+    record(session, app.id, actor.username, "submitted", {"process": process, "version": definition.version,
+                                                          "documents": attached})
+    try:
+        wf = instances.start(spec_of(definition), {"project": project, "documents": attached})
+        store.save(session, app, wf, actor.username)
+    except instances.EngineError as exc:
+        raise store.engine_error(exc)
+    return app
+
+
+def get(db: Database, actor: Actor, application_id: int) -> dict:
+    with db.transaction() as session:
+        app = session.get(Application, application_id)
+        if app is None:
+            from app.errors import NotFound
+
+            raise NotFound(f"application {application_id} not found")
+        require_see_application(session, actor, app)
+        return detail(session, app)
+
+
+def list_applications(db: Database, actor: Actor, status: str | None, params: PageParams) -> dict:
+    query = select(Application).order_by(Application.updated_at.desc(), Application.id.desc())
+    if status:
+        query = query.where(Application.status == status)
+    if actor.role == "enterprise":
+        query = query.where(Application.enterprise_id == actor.enterprise_id)
+    elif actor.is_department_staff:
+        query = query.where(exists().where(Task.application_id == Application.id,
+                                           Task.department.in_(actor.departments)))
+    elif not actor.is_admin:
+        query = query.where(False)
+    with db.transaction() as session:
+        rows, total = paginate(session, query, params)
+        return {"items": [summary(a) for a in rows], "total": total, "page": params.page, "page_size": params.page_size}
+
+
+def supplement(db: Database, actor: Actor, application_id: int, note: str, document_ids: list[str]) -> dict:
+    with db.transaction() as session:
+        app = store.locked(session, application_id)
+        require_owner(actor, app)
+        task = session.scalar(select(Task).where(Task.application_id == app.id, Task.for_applicant.is_(True),
+                                                 Task.status == "open").order_by(Task.created_at).limit(1))
+        if task is None:
+            raise Conflict(f"application {app.id} is not awaiting a supplement (status {app.status})")
+        attached = documents.attach(session, actor, app, document_ids, ["body", "documents"])
+        wf = store.load(session, app)
+        try:
+            instances.complete(wf, task.id, {"note": note, "documents": attached, "submitted_at": now().isoformat()})
+        except LookupError:
+            raise Conflict(f"the supplement task of application {app.id} is no longer open; reload")
+        except instances.EngineError as exc:
+            raise store.engine_error(exc)
+        session.add(Supplement(application_id=app.id, task_id=task.id, note=note, documents=attached,
+                               submitted_by_id=actor.id, submitted_at=now()))
+        task.completed_by_id = actor.id
+        record(session, app.id, actor.username, "supplement_submitted",
+               {"task_id": task.id, "note": note, "documents": attached})
+        store.save(session, app, wf, actor.username)
+        return detail(session, app)
+
+
+def withdraw(db: Database, actor: Actor, application_id: int) -> dict:
+    with db.transaction() as session:
+        app = store.locked(session, application_id)
+        require_owner(actor, app)
+        if app.status not in ACTIVE:
+            raise Conflict(f"application {app.id} is {app.status}; only an application under way can be withdrawn")
+        wf = store.load(session, app)
+        instances.cancel(wf)
+        record(session, app.id, actor.username, "withdrawn", {})
+        store.save(session, app, wf, actor.username, status="withdrawn")
+        return detail(session, app)

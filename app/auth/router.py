@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.auth import service
+from app.auth.schemas import Me, Token
+from app.deps import CurrentActor, DatabaseDep, SettingsDep
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/token", response_model=Token, summary="Sign in (OAuth2 password flow)")
+def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DatabaseDep, settings: SettingsDep) -> Token:
+    access = service.sign_in(db, form.username, form.password, settings.secret_key or "", settings.token_minutes)
+    return Token(access_token=access, token_type="bearer")
+
+
+@router.get("/me", response_model=Me, summary="Who am I")
+def me(actor: CurrentActor, db: DatabaseDep) -> dict:
+    return service.me(db, actor)

@@ -1,0 +1,114 @@
+"""Users, enterprises and sign-in."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import ROLES, Enterprise, User, UserDepartment
+from app.auth.policy import Actor
+from app.auth.security import hash_password, issue_token, read_token, verify_password
+from app.db import Database
+from app.departments.models import Department
+from app.errors import Invalid, Unauthorized
+
+# GB 32100-2015: 18 characters from digits and capital letters without I, O, S, V, Z.
+CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS))
+    return _CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def validate_credit_code(code: str) -> str | None:
+    """None when `code` is a well-formed unified social credit code, else why not."""
+    if not CREDIT_CODE.match(code or ""):
+        return "must be 18 characters: digits and capital letters except I, O, S, V, Z"
+    if credit_code_check_char(code[:17]) != code[17]:
+        return f"check character is wrong (expected {credit_code_check_char(code[:17])})"
+    return None
+
+
+def to_actor(user: User) -> Actor:
+    return Actor(id=user.id, username=user.username, role=user.role,
+                 departments=frozenset(user.departments), enterprise_id=user.enterprise_id)
+
+
+def actor_from_token(db: Database, token: str | None, secret: str) -> Actor:
+    username = read_token(token, secret) if token else None
+    if not username:
+        raise Unauthorized("not signed in, or the token expired: get one from POST /api/v1/auth/token")
+    with db.transaction() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.is_active:
+            raise Unauthorized("the account behind this token no longer exists or is disabled")
+        return to_actor(user)
+
+
+def sign_in(db: Database, username: str, password: str, secret: str, minutes: int) -> str:
+    with db.transaction() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.is_active or not verify_password(user.password_hash, password):
+            raise Unauthorized("wrong username or password")
+        return issue_token(user.username, secret, minutes)
+
+
+def add_user(session: Session, *, username: str, password: str, role: str, departments: list[str] | None = None,
+             enterprise_code: str | None = None, enterprise_name: str | None = None,
+             display_name: str | None = None) -> User:
+    """Create a user; an enterprise user's enterprise is created on first mention."""
+    departments = departments or []
+    problems = []
+    if not re.match(r"^[A-Za-z0-9_.@-]{2,64}$", username or ""):
+        problems.append({"loc": ["username"], "msg": "2-64 letters, digits, or _ . @ -"})
+    elif session.scalar(select(User.id).where(User.username == username)):
+        problems.append({"loc": ["username"], "msg": f"user {username!r} exists already"})
+    if role not in ROLES:
+        problems.append({"loc": ["role"], "msg": f"must be one of {', '.join(ROLES)}"})
+    if len(password or "") < 8:
+        problems.append({"loc": ["password"], "msg": "must be at least 8 characters"})
+    known = set(session.scalars(select(Department.code)))
+    for i, code in enumerate(departments):
+        if code not in known:
+            problems.append({"loc": ["departments", i], "msg": f"unknown department {code!r}; known: {', '.join(sorted(known))}"})
+    if role in ("reviewer", "lead") and not departments:
+        problems.append({"loc": ["departments"], "msg": f"a {role} needs at least one department"})
+    if role not in ("reviewer", "lead") and departments:
+        problems.append({"loc": ["departments"], "msg": f"a {role} belongs to no department"})
+    enterprise = None
+    if role == "enterprise":
+        reason = validate_credit_code(enterprise_code or "")
+        if reason:
+            problems.append({"loc": ["enterprise"], "msg": f"unified social credit code {enterprise_code!r} {reason}"})
+    elif enterprise_code:
+        problems.append({"loc": ["enterprise"], "msg": "only an enterprise user belongs to an enterprise"})
+    if problems:
+        raise Invalid(problems)
+    if role == "enterprise":
+        enterprise = session.scalar(select(Enterprise).where(Enterprise.credit_code == enterprise_code))
+        if enterprise is None:
+            enterprise = Enterprise(credit_code=enterprise_code, name=enterprise_name or enterprise_code)
+            session.add(enterprise)
+            session.flush()
+    user = User(username=username, password_hash=hash_password(password), role=role, display_name=display_name,
+                enterprise_id=enterprise.id if enterprise else None)
+    user.department_links = [UserDepartment(department_code=c) for c in departments]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def me(db: Database, actor: Actor) -> dict:
+    with db.transaction() as session:
+        user = session.get(User, actor.id)
+        enterprise = None
+        if user.enterprise is not None:
+            e = user.enterprise
+            enterprise = {"credit_code": e.credit_code, "name": e.name,
+                          "barred_until": e.barred_until.isoformat() if e.barred_until else None}
+        return {"username": user.username, "role": user.role, "display_name": user.display_name,
+                "departments": user.departments, "enterprise": enterprise}

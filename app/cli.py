@@ -1,0 +1,169 @@
+"""The `baton` command: serve, demo, migrate, deploy, user add."""
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from app.config import Settings, get_settings
+from app.errors import Invalid
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _migrate(settings: Settings) -> None:
+    from app.platform.migrate import upgrade
+
+    with console.status(f"migrating {settings.database_url.split('@')[-1]} …"):
+        upgrade(settings.database_url)
+    console.print("[green]✓[/] database schema is at the newest migration")
+
+
+def _deploy(settings: Settings, files, who: str = "startup") -> bool:
+    from app.db import Database
+    from app.processes import service
+
+    db = Database(settings.database_url)
+    try:
+        results = service.deploy(db, files, who)
+    except Invalid as exc:
+        table = Table("file", "element", "problem", title="[red]deployment refused[/]")
+        for p in exc.detail:
+            table.add_row(p["file"], p["element_id"] or "-", p["message"])
+        err.print(table)
+        return False
+    finally:
+        db.dispose()
+    table = Table("process", "version", "", title="deployed")
+    for r in results:
+        table.add_row(r.process_id, str(r.version), "new" if r.created else "unchanged")
+    console.print(table)
+    return True
+
+
+def cmd_migrate(args, settings: Settings) -> int:
+    _migrate(settings)
+    return 0
+
+
+def cmd_deploy(args, settings: Settings) -> int:
+    from workflows.definitions import SourceFile
+
+    files = []
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            err.print(f"[red]no such file:[/] {name}")
+            return 2
+        files.append(SourceFile(path.name, path.read_bytes()))
+    return 0 if _deploy(settings, files, "cli") else 1
+
+
+def cmd_user_add(args, settings: Settings) -> int:
+    from app.auth.service import add_user
+    from app.db import Database
+
+    if not args.password_stdin:
+        err.print("[red]give the password on standard input with --password-stdin[/] (it never goes on a command line)")
+        return 2
+    password = sys.stdin.readline().rstrip("\n")
+    db = Database(settings.database_url)
+    try:
+        with db.transaction() as session:
+            user = add_user(session, username=args.username, password=password, role=args.role,
+                            departments=args.department or [], enterprise_code=args.enterprise,
+                            enterprise_name=args.enterprise_name, display_name=args.display_name)
+            console.print(f"[green]✓[/] user {user.username} ({user.role}) created")
+        return 0
+    except Invalid as exc:
+        for p in exc.detail:
+            err.print(f"[red]{'.'.join(map(str, p['loc']))}:[/] {p['msg']}")
+        return 1
+    finally:
+        db.dispose()
+
+
+def _serve(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
+    from app.main import create_app
+    from app.processes.service import read_directory
+
+    _migrate(settings)
+    if not _deploy(settings, read_directory(Path(settings.bpmn_dir))):
+        return 1
+    app = create_app(settings)
+    console.print(f"Baton on http://{host}:{port}/docs")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    settings.require_secret()
+    return _serve(settings, args.host, args.port)
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    from app.platform import demo
+
+    if not settings.secret_key:
+        settings = settings.model_copy(update={"secret_key": secrets.token_hex(32)})
+    _migrate(settings)
+    from app.processes.service import read_directory
+
+    if not _deploy(settings, read_directory(Path(settings.bpmn_dir))):
+        return 1
+    demo.populate(settings, console)
+    if args.no_serve:
+        return 0
+    return _serve(settings, args.host, args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="baton", description="Baton approval workflow engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, deploy bpmn/, run the worker, serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="like serve, plus demo users and sample applications")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--no-serve", action="store_true", help="only prepare the demo data")
+    demo.set_defaults(func=cmd_demo)
+
+    sub.add_parser("migrate", help="bring the database schema to the newest migration").set_defaults(func=cmd_migrate)
+
+    deploy = sub.add_parser("deploy", help="deploy .bpmn/.dmn/form .json files")
+    deploy.add_argument("files", nargs="+")
+    deploy.set_defaults(func=cmd_deploy)
+
+    user = sub.add_parser("user", help="manage users")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="create a user")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["reviewer", "lead", "enterprise", "helpdesk", "admin"])
+    add.add_argument("--department", action="append", help="department code; repeat for several")
+    add.add_argument("--enterprise", help="unified social credit code (enterprise users)")
+    add.add_argument("--enterprise-name", help="the enterprise's name, when it is new")
+    add.add_argument("--display-name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(func=cmd_user_add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    return args.func(args, settings) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

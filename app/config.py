@@ -1,0 +1,39 @@
+"""Settings from the environment (BATON_*), read once."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BATON_", extra="ignore")
+
+    database_url: str = "sqlite:///./baton.db"
+    secret_key: str | None = None
+    storage_dir: Path = Path("./baton-files")
+    bpmn_dir: Path = PROJECT_ROOT / "bpmn"
+    token_minutes: int = 8 * 60
+    max_document_bytes: int = 20 * 1024 * 1024
+    allowed_content_types: list[str] = Field(default_factory=lambda: [
+        "application/pdf", "image/png", "image/jpeg", "application/ofd", "application/zip",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/plain",
+    ])
+    worker_enabled: bool = True
+    worker_interval_seconds: float = 5.0
+    page_size_max: int = 200
+
+    def require_secret(self) -> str:
+        if not self.secret_key:
+            raise SystemExit("BATON_SECRET_KEY is not set: set it to a long random string (e.g. `openssl rand -hex 32`); only `baton demo` runs without one")
+        return self.secret_key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

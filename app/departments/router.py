@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from app.deps import CurrentActor, DatabaseDep
+from app.departments.models import Department
+
+router = APIRouter(tags=["departments"])
+
+
+class DepartmentOut(BaseModel):
+    code: str
+    name: str
+
+
+@router.get("/departments", response_model=list[DepartmentOut], summary="The departments and their Chinese names")
+def list_departments(_actor: CurrentActor, db: DatabaseDep) -> list[dict]:
+    with db.transaction() as session:
+        return [{"code": d.code, "name": d.name} for d in session.scalars(select(Department).order_by(Department.code))]

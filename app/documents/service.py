@@ -1,0 +1,96 @@
+"""Uploaded documents: stored on disk by id, described in the database, attached to one application."""
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.applications.models import Application
+from app.auth.policy import Actor, can_see_application
+from app.config import Settings
+from app.db import Database
+from app.documents.models import Document
+from app.errors import Forbidden, Invalid, NotFound
+
+_CHUNK = 1024 * 1024
+
+
+def describe(doc: Document) -> dict:
+    return {"id": doc.id, "name": doc.name, "content_type": doc.content_type, "size": doc.size, "sha256": doc.sha256}
+
+
+def upload(db: Database, settings: Settings, actor: Actor, name: str, content_type: str, stream: BinaryIO) -> dict:
+    if actor.role not in ("enterprise", "helpdesk", "reviewer", "lead", "admin"):
+        raise Forbidden("you cannot upload documents")
+    base_type = (content_type or "").split(";")[0].strip().lower()
+    if base_type not in settings.allowed_content_types:
+        raise Invalid([{"loc": ["file"], "msg": f"content type {base_type or '(none)'!r} is not accepted; accepted: {', '.join(settings.allowed_content_types)}"}])
+    clean_name = os.path.basename(name or "").strip() or "document"
+    doc_id = str(uuid.uuid4())
+    directory = Path(settings.storage_dir) / doc_id[:2]
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / doc_id
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(path, "wb") as out:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > settings.max_document_bytes:
+                    raise Invalid([{"loc": ["file"], "msg": f"larger than {settings.max_document_bytes} bytes"}])
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise Invalid([{"loc": ["file"], "msg": "the file is empty"}])
+        with db.transaction() as session:
+            doc = Document(id=doc_id, name=clean_name[:255], content_type=base_type, size=size, sha256=digest.hexdigest(),
+                           storage_path=str(path), uploaded_by_id=actor.id)
+            session.add(doc)
+            return describe(doc)
+    except BaseException:
+        path.unlink(missing_ok=True)  # nothing half-written stays behind
+        raise
+
+
+def attach(session: Session, actor: Actor, application: Application, document_ids: list[str], loc: list) -> list[str]:
+    """Tie uploaded documents to an application: each must be the caller's own and not belong elsewhere."""
+    problems = []
+    docs = []
+    for i, doc_id in enumerate(document_ids):
+        doc = session.get(Document, str(doc_id))
+        if doc is None:
+            problems.append({"loc": [*loc, i], "msg": f"document {doc_id} does not exist"})
+        elif doc.uploaded_by_id != actor.id:
+            problems.append({"loc": [*loc, i], "msg": f"document {doc_id} was uploaded by someone else"})
+        elif doc.application_id not in (None, application.id):
+            problems.append({"loc": [*loc, i], "msg": f"document {doc_id} belongs to another application"})
+        else:
+            docs.append(doc)
+    if problems:
+        raise Invalid(problems)
+    for doc in docs:
+        doc.application_id = application.id
+    return [d.id for d in docs]
+
+
+def for_download(db: Database, actor: Actor, doc_id: str) -> Document:
+    with db.transaction() as session:
+        doc = session.get(Document, doc_id)
+        if doc is None:
+            raise NotFound(f"document {doc_id} not found")
+        allowed = doc.uploaded_by_id == actor.id or actor.is_admin
+        if not allowed and doc.application_id is not None:
+            application = session.get(Application, doc.application_id)
+            allowed = can_see_application(session, actor, application)
+        if not allowed:
+            raise Forbidden(f"document {doc_id} is not yours to see")
+        return doc
+
+
+def listed(session: Session, application_id: int) -> list[dict]:
+    return [describe(d) for d in session.scalars(select(Document).where(Document.application_id == application_id)
+                                                 .order_by(Document.created_at))]

@@ -1,0 +1,44 @@
+"""Errors as values a user can act on; one handler turns each into its HTTP status with {"detail": ...}."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+class BatonError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: Any):
+        super().__init__(detail if isinstance(detail, str) else repr(detail))
+        self.detail = detail
+
+
+class NotFound(BatonError):
+    status_code = 404
+
+
+class Forbidden(BatonError):
+    status_code = 403
+
+
+class Unauthorized(BatonError):
+    status_code = 401
+
+
+class Conflict(BatonError):
+    status_code = 409
+
+
+class Invalid(BatonError):
+    """422: `detail` is a message or a list of {"loc"/"file", ..., "msg"/"message"} naming the field or element."""
+
+    status_code = 422
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BatonError)
+    async def _baton_error(_request: Request, exc: BatonError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=headers)

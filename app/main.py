@@ -1,0 +1,59 @@
+"""The FastAPI application: routers under /api/v1, error handlers, the worker's lifetime."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import text
+
+from app.applications.router import router as applications_router
+from app.auth.router import router as auth_router
+from app.config import Settings, get_settings
+from app.db import Database
+from app.departments.router import router as departments_router
+from app.documents.router import router as documents_router
+from app.errors import install_handlers
+from app.platform.worker import Worker
+from app.processes.router import router as processes_router
+from app.tasks.router import router as tasks_router
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.require_secret()
+    db = db or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        worker = Worker(db, settings.worker_interval_seconds) if settings.worker_enabled else None
+        if worker:
+            worker.start()
+        yield
+        if worker:
+            worker.stop()
+
+    app = FastAPI(title="Baton", version="0.1.0", lifespan=lifespan,
+                  description="建设项目并联审批引擎 — approval chains as BPMN, department inboxes, application tracking.")
+    app.state.settings = settings
+    app.state.db = db
+    install_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (auth_router, departments_router, processes_router, applications_router, tasks_router, documents_router):
+        api.include_router(router)
+
+    @api.get("/healthz", tags=["health"])
+    def healthz() -> dict:
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return {"status": "ok", "database": "ok"}
+        except Exception as exc:  # report, don't crash: load balancers read this
+            from fastapi.responses import JSONResponse
+
+            return JSONResponse(status_code=503, content={"status": "error", "database": str(exc)[:200]})
+
+    app.include_router(api)
+    return app

@@ -1,0 +1,9 @@
+"""Every table, imported once so the metadata (and Alembic) sees them all."""
+from app.applications.models import Application, Certificate, Supplement  # noqa: F401
+from app.audit.models import AuditEvent  # noqa: F401
+from app.auth.models import Enterprise, User, UserDepartment  # noqa: F401
+from app.db import Base  # noqa: F401
+from app.departments.models import Department  # noqa: F401
+from app.documents.models import Document  # noqa: F401
+from app.processes.models import DeployedFile, ProcessDefinition  # noqa: F401
+from app.tasks.models import Task  # noqa: F401

@@ -1,0 +1,118 @@
+"""Demo users and sample applications in several states, made through the real use cases."""
+from __future__ import annotations
+
+import copy
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from app.applications import service as applications
+from app.auth.models import User
+from app.auth.service import add_user, credit_code_check_char, to_actor
+from app.config import Settings
+from app.db import Database
+from app.platform.pagination import PageParams
+from app.processes.service import latest_definition, start_form_of
+from app.tasks import service as tasks
+
+DEMO_PASSWORD = "baton-demo-2026"
+_BASE = "91150105MA0Q7D9K8"
+DEMO_ENTERPRISE = _BASE + credit_code_check_char(_BASE)
+
+USERS = [
+    ("admin", "admin", [], "系统管理员"),
+    ("window", "reviewer", ["service-window"], "综合窗口 王敏"),
+    ("window_lead", "lead", ["service-window"], "综合窗口负责人 李强"),
+    ("eco", "reviewer", ["ecology-environment"], "生态环境局 赵静"),
+    ("water", "reviewer", ["water-affairs"], "水务局 孙磊"),
+    ("devref", "reviewer", ["development-reform"], "发改委 周婷"),
+    ("housing", "reviewer", ["housing-construction"], "住建局 吴刚"),
+    ("housing_lead", "lead", ["housing-construction"], "住建局科长 郑伟"),
+    ("natres", "reviewer", ["natural-resources"], "自然资源局 冯雪"),
+    ("registry", "reviewer", ["real-estate-registry"], "不动产登记中心 陈晨"),
+    ("helpdesk", "helpdesk", [], "帮办代办员 褚楠"),
+    ("acme", "enterprise", [], "呼和浩特示例制造有限公司 经办人"),
+]
+
+
+def _decide_all(db: Database, process_tasks: dict[str, str], application_id: int, decisions: dict[str, str]) -> None:
+    """Claim and decide every open department task of an application with the reviewer of its department."""
+    with db.transaction() as session:
+        reviewers = {u.departments[0]: to_actor(u) for u in session.scalars(select(User).where(User.role == "reviewer"))}
+    detail = applications.get(db, to_actor_by_name(db, "admin"), application_id)
+    for task in detail["open_tasks"]:
+        if task["department"] is None:
+            continue
+        actor = reviewers[task["department"]]
+        decision = decisions.get(task["department"], "approve")
+        tasks.claim(db, actor, task["id"])
+        tasks.complete(db, actor, task["id"], decision, "材料齐全，符合要求" if decision == "approve" else "不符合审批条件", {})
+
+
+def to_actor_by_name(db: Database, username: str):
+    with db.transaction() as session:
+        return to_actor(session.scalar(select(User).where(User.username == username)))
+
+
+def populate(settings: Settings, console: Console) -> None:
+    db = Database(settings.database_url)
+    try:
+        with db.transaction() as session:
+            fresh = session.scalar(select(User.id).where(User.username == "admin")) is None
+            if fresh:
+                for username, role, departments, display in USERS:
+                    add_user(session, username=username, password=DEMO_PASSWORD, role=role, departments=departments,
+                             enterprise_code=DEMO_ENTERPRISE if role == "enterprise" else None,
+                             enterprise_name="呼和浩特示例制造有限公司", display_name=display)
+        if fresh:
+            _sample_applications(db, console)
+        table = Table("user", "role", "departments", "password", title="demo users (sign in at /docs → Authorize)")
+        for username, role, departments, _display in USERS:
+            table.add_row(username, role, ", ".join(departments), DEMO_PASSWORD)
+        console.print(table)
+        if not fresh:
+            console.print("demo data existed already: left as it was")
+    finally:
+        db.dispose()
+
+
+def _sample_applications(db: Database, console: Console) -> None:
+    with db.transaction() as session:
+        definition = latest_definition(session, "parallel_review")
+        examples = start_form_of(session, definition)["examples"] if definition else []
+    if not examples:
+        console.print("[yellow]parallel_review is not deployed: no sample applications[/]")
+        return
+    acme = to_actor_by_name(db, "acme")
+    window = to_actor_by_name(db, "window")
+
+    def submit(name: str) -> dict:
+        project = copy.deepcopy(examples[0])
+        project["name"] = name
+        return applications.submit(db, acme, process="parallel_review", project=project, document_ids=[],
+                                   idempotency_key=f"demo-{name}")
+
+    def accept(app: dict, decision: str = "approve") -> None:
+        task = next(t for t in app["open_tasks"] if t["department"] == "service-window")
+        tasks.claim(db, window, task["id"])
+        tasks.complete(db, window, task["id"], decision, "请补充建设工程施工合同" if decision == "return" else "受理",
+                       {"items_to_supplement": ["建设工程施工合同"]} if decision == "return" and "items_to_supplement" in
+                       (task["form"].get("properties") or {}) else {})
+
+    submit("赛罕区新材料产业园一期厂房")  # waits at the service window
+    reviewing = submit("金桥开发区智能装备制造基地")
+    accept(reviewing)
+    returned = submit("如意开发区食品加工车间扩建")
+    accept(returned, "return")
+    approved = submit("沙尔沁工业园区电子元件厂房")
+    accept(approved)
+    _decide_all(db, {}, approved["id"], {})
+    rejected = submit("托克托县仓储物流中心")
+    accept(rejected)
+    _decide_all(db, {}, rejected["id"], {"ecology-environment": "reject"})
+    listing = applications.list_applications(db, to_actor_by_name(db, "admin"), None, PageParams(1, 50))
+    table = Table("id", "project", "status", title="sample applications")
+    for item in listing["items"]:
+        table.add_row(str(item["id"]), item["project_name"] or "", item["status"])
+    console.print(table)

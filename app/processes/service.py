@@ -1,0 +1,145 @@
+"""Deploying process definitions and reading the deployed catalogue."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.departments.models import Department
+from app.errors import Invalid, NotFound
+from app.processes.models import DeployedFile, ProcessDefinition
+from workflows.definitions import (
+    DeployedCatalogue,
+    DeploymentError,
+    SourceFile,
+    build_deployment,
+)
+from workflows.instances import REGISTRY, ProcessSpec, process_spec
+
+DEFAULT_START_FORM = "project.schema.json"
+_DEPLOY_LOCK = 4_201_771  # advisory lock key: one deployment at a time across processes (PostgreSQL)
+
+
+@dataclass(frozen=True)
+class Deployed:
+    process_id: str
+    version: int
+    created: bool  # False when the files were unchanged and the existing version stands
+
+
+def _latest_ids(session: Session):
+    return select(func.max(ProcessDefinition.id)).group_by(ProcessDefinition.process_id)
+
+
+def catalogue(session: Session) -> DeployedCatalogue:
+    """What later uploads may refer to: the latest BPMN of each process, decision and form."""
+    latest = list(session.scalars(select(DeployedFile).where(DeployedFile.definition_id.in_(_latest_ids(session)))))
+    bpmn = {f.file_name: f for f in latest if f.kind == "bpmn"}
+    dmn: dict[str, DeployedFile] = {}
+    forms: dict[str, DeployedFile] = {}
+    for f in session.scalars(select(DeployedFile).where(DeployedFile.kind.in_(("dmn", "form"))).order_by(DeployedFile.id)):
+        if f.kind == "dmn":
+            dmn[f.decision_id] = f
+        else:
+            forms[f.file_name] = f
+    return DeployedCatalogue(
+        bpmn_files=[SourceFile(f.file_name, f.content) for f in bpmn.values()],
+        dmn_files=[SourceFile(f.file_name, f.content) for f in dmn.values()],
+        forms={name: json.loads(f.content) for name, f in forms.items()},
+    )
+
+
+def _decision_id(source: SourceFile) -> str | None:
+    from lxml import etree
+
+    root = etree.fromstring(source.content)
+    decision = next((child for child in root if etree.QName(child).localname == "decision"), None)
+    return decision.get("id") if decision is not None else None
+
+
+def deploy(db: Database, files: list[SourceFile], deployed_by: str | None) -> list[Deployed]:
+    """Validate and store; each changed process gets version n+1, an unchanged one keeps its version."""
+    with db.transaction() as session:
+        if db.is_postgres:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DEPLOY_LOCK})
+        departments = list(session.scalars(select(Department.code)))
+        try:
+            bundles = build_deployment(files, departments=departments, catalogue=catalogue(session),
+                                       serializer_registry=REGISTRY)
+        except DeploymentError as exc:
+            raise Invalid([{"file": p.file, "element_id": p.element_id, "message": p.message} for p in exc.problems])
+        results = []
+        for bundle in bundles:
+            latest = session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == bundle.process_id)
+                                    .order_by(ProcessDefinition.version.desc()).limit(1))
+            if latest is not None and latest.content_hash == bundle.content_hash:
+                results.append(Deployed(bundle.process_id, latest.version, False))
+                continue
+            definition = ProcessDefinition(
+                process_id=bundle.process_id, version=(latest.version + 1) if latest else 1, name=bundle.name,
+                description=bundle.description, content_hash=bundle.content_hash,
+                spec_json=json.dumps(bundle.spec, ensure_ascii=False), forms=bundle.forms,
+                start_form=bundle.start_form, deployed_by=deployed_by,
+            )
+            for source in bundle.sources:
+                kind = "dmn" if source.name.lower().endswith(".dmn") else "bpmn"
+                definition.files.append(DeployedFile(file_name=source.name, kind=kind, sha256=source.sha256,
+                                                     content=source.content,
+                                                     decision_id=_decision_id(source) if kind == "dmn" else None))
+            for name, schema in bundle.forms.items():
+                content = json.dumps(schema, ensure_ascii=False, indent=2).encode()
+                source = SourceFile(name, content)
+                definition.files.append(DeployedFile(file_name=name, kind="form", sha256=source.sha256, content=content))
+            session.add(definition)
+            session.flush()
+            results.append(Deployed(bundle.process_id, definition.version, True))
+        return results
+
+
+def read_directory(directory: Path) -> list[SourceFile]:
+    """Every .bpmn/.dmn in a directory and every form in its forms/ folder, in a stable order."""
+    paths = sorted([*directory.glob("*.bpmn"), *directory.glob("*.dmn"), *(directory / "forms").glob("*.json")])
+    return [SourceFile(p.name, p.read_bytes()) for p in paths]
+
+
+def latest_definition(session: Session, process_id: str) -> ProcessDefinition | None:
+    return session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+                          .order_by(ProcessDefinition.version.desc()).limit(1))
+
+
+def spec_of(definition: ProcessDefinition) -> ProcessSpec:
+    return process_spec(f"{definition.process_id}@{definition.version}#{definition.content_hash}", definition.spec_json)
+
+
+def start_form_of(session: Session, definition: ProcessDefinition) -> dict:
+    if definition.start_form:
+        return definition.start_form
+    shared = session.scalar(select(DeployedFile).where(DeployedFile.kind == "form", DeployedFile.file_name == DEFAULT_START_FORM)
+                            .order_by(DeployedFile.id.desc()).limit(1))
+    if shared is not None:
+        return json.loads(shared.content)
+    return {"type": "object", "title": "项目信息", "examples": [{}]}
+
+
+def list_processes(db: Database) -> list[dict]:
+    with db.transaction() as session:
+        definitions = session.scalars(select(ProcessDefinition).where(ProcessDefinition.id.in_(_latest_ids(session)))
+                                      .order_by(ProcessDefinition.process_id))
+        return [{"id": d.process_id, "name": d.name, "version": d.version, "description": d.description,
+                 "start_form": start_form_of(session, d)} for d in definitions]
+
+
+def get_process(db: Database, process_id: str) -> dict:
+    with db.transaction() as session:
+        d = latest_definition(session, process_id)
+        if d is None:
+            raise NotFound(f"process {process_id!r} is not deployed")
+        versions = list(session.scalars(select(ProcessDefinition.version).where(ProcessDefinition.process_id == process_id)
+                                        .order_by(ProcessDefinition.version)))
+        return {"id": d.process_id, "name": d.name, "version": d.version, "description": d.description,
+                "start_form": start_form_of(session, d), "versions": versions,
+                "files": [{"name": f.file_name, "kind": f.kind, "sha256": f.sha256} for f in d.files]}

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class TaskOut(BaseModel):
+    id: str
+    application_id: int
+    process: str
+    name: str
+    department: str | None
+    status: str
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+    form: dict
+    actions: list[str]
+    decision: str | None = None
+    completed_at: datetime | None = None
+
+
+class TaskPage(BaseModel):
+    items: list[TaskOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class CompleteIn(BaseModel):
+    decision: Literal["approve", "reject", "return"]
+    opinion: str = Field(default="", max_length=5000, description="审批意见")
+    data: dict[str, Any] = Field(default_factory=dict, description="fits the task's form (JSON Schema)")
+
+
+class AssignIn(BaseModel):
+    username: str

@@ -1,0 +1,98 @@
+"""Users every test can act as, and small HTTP helpers."""
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+
+from app.auth.security import issue_token
+from app.auth.service import add_user, credit_code_check_char
+from app.config import PROJECT_ROOT
+from app.db import Database
+
+SECRET = "test-secret-key-0123456789abcdef"
+PASSWORD = "correct-horse-battery"
+
+
+def credit_code(base17: str) -> str:
+    return base17 + credit_code_check_char(base17)
+
+
+ACME = credit_code("91150105MA0Q7D9K8")
+OTHER = credit_code("91150102MA0R1B2C3")
+
+USERS = {
+    "admin": ("admin", [], None),
+    "window": ("reviewer", ["service-window"], None),
+    "window2": ("reviewer", ["service-window"], None),
+    "window_lead": ("lead", ["service-window"], None),
+    "eco": ("reviewer", ["ecology-environment"], None),
+    "eco2": ("reviewer", ["ecology-environment"], None),
+    "eco_lead": ("lead", ["ecology-environment"], None),
+    "water": ("reviewer", ["water-affairs"], None),
+    "devref": ("reviewer", ["development-reform"], None),
+    "housing": ("reviewer", ["housing-construction"], None),
+    "natres": ("reviewer", ["natural-resources"], None),
+    "registry": ("reviewer", ["real-estate-registry"], None),
+    "helpdesk": ("helpdesk", [], None),
+    "acme": ("enterprise", [], ACME),
+    "other": ("enterprise", [], OTHER),
+}
+
+# Which reviewer acts for each department in scenario tests.
+REVIEWER_OF = {"service-window": "window", "ecology-environment": "eco", "water-affairs": "water",
+               "development-reform": "devref", "housing-construction": "housing", "natural-resources": "natres",
+               "real-estate-registry": "registry"}
+
+
+def create_users(db: Database) -> None:
+    with db.transaction() as session:
+        for username, (role, departments, enterprise) in USERS.items():
+            add_user(session, username=username, password=PASSWORD, role=role, departments=departments,
+                     enterprise_code=enterprise, enterprise_name=f"{username} 有限公司" if enterprise else None)
+
+
+def auth(username: str) -> dict:
+    return {"Authorization": f"Bearer {issue_token(username, SECRET, 60)}"}
+
+
+@lru_cache
+def form_examples(name: str) -> list:
+    return json.loads((PROJECT_ROOT / "bpmn" / "forms" / name).read_text())["examples"]
+
+
+def project(**changes) -> dict:
+    """The first example of the project form, with changes."""
+    p = copy.deepcopy(form_examples("project.schema.json")[0])
+    p.update(changes)
+    return p
+
+
+def submit(client, proj: dict | None = None, user: str = "acme", process: str = "parallel_review", **kw) -> dict:
+    r = client.post("/api/v1/applications", json={"process": process, "project": proj or project(), **kw},
+                    headers=auth(user))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def application(client, app_id: int, user: str = "admin") -> dict:
+    r = client.get(f"/api/v1/applications/{app_id}", headers=auth(user))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def open_task(client, app_id: int, department: str | None = None) -> dict:
+    tasks = [t for t in application(client, app_id)["open_tasks"] if t["department"] == department]
+    assert len(tasks) == 1, f"expected one open task for {department}, got {tasks}"
+    return tasks[0]
+
+
+def decide(client, task: dict, decision: str = "approve", user: str | None = None, data: dict | None = None,
+           opinion: str = "ok") -> dict:
+    user = user or REVIEWER_OF[task["department"]]
+    r = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=auth(user))
+    assert r.status_code == 200, r.text
+    r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth(user),
+                    json={"decision": decision, "opinion": opinion, "data": data or {}})
+    assert r.status_code == 200, r.text
+    return r.json()

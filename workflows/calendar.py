@@ -1,0 +1,72 @@
+"""The one deadline calculator: working days on China's official schedule (调休 included)."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+CHINA = ZoneInfo("Asia/Shanghai")
+_LIMIT = re.compile(r"^\s*(\d+)\s*(wd|d|h)\s*$")
+_log = logging.getLogger(__name__)
+_warned_years: set[int] = set()
+
+
+class TimeLimitError(ValueError):
+    pass
+
+
+def is_working_day(day: date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        # The package carries the State Council schedule only up to its release year; past it, weekdays only.
+        if day.year not in _warned_years:
+            _warned_years.add(day.year)
+            _log.warning("no official holiday schedule for %s: counting Monday-Friday only; upgrade chinesecalendar", day.year)
+        return day.weekday() < 5
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date that is `days` working days after `start` (the start day itself never counts)."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def parse_time_limit(text: str) -> tuple[int, str]:
+    """'20wd' → (20, 'wd'): working days; 'd' calendar days; 'h' hours."""
+    match = _LIMIT.match(str(text))
+    if not match:
+        raise TimeLimitError(f"time limit {text!r} is not of the form '20wd', '7d' or '4h'")
+    return int(match.group(1)), match.group(2)
+
+
+def due_at(start: datetime, limit: str) -> datetime:
+    """End of the last day allowed (Beijing time), returned in UTC-aware form."""
+    amount, unit = parse_time_limit(limit)
+    local = start.astimezone(CHINA)
+    if unit == "h":
+        return start + timedelta(hours=amount)
+    if unit == "wd":
+        last_day = add_working_days(local.date(), amount) if amount else local.date()
+    else:
+        last_day = local.date() + timedelta(days=amount)
+    return datetime.combine(last_day, time(23, 59, 59), tzinfo=CHINA)
+
+
+def working_days_between(start: datetime, end: datetime) -> int:
+    """How many working days after `start`'s day `end` falls on (0 = same day)."""
+    first, last = start.astimezone(CHINA).date(), end.astimezone(CHINA).date()
+    count, current = 0, first
+    while current < last:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count

@@ -1,0 +1,252 @@
+"""Process instances: start, load, advance, complete user tasks, and read what the inbox needs.
+
+Instances are stored without their spec (it is stored once per deployed version) and always run with the
+restricted script engine, re-attached on every load.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .definitions import (
+    is_applicant_task,
+    is_user_task,
+    task_actions,
+    task_department,
+    task_properties,
+    task_title,
+)
+from .scripting import SCRIPT_ENGINE, ScriptCompileError
+
+
+class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
+    """Writes instances without their spec; on load the caller hands in the (cached) spec objects."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct):
+        spec = dct.pop("spec")
+        subprocess_specs = dct.pop("subprocess_specs")
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_CONFIG = dict(SPIFF_CONFIG)
+_CONFIG[BpmnWorkflow] = SpecFreeWorkflowConverter
+REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
+SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
+
+
+class EngineError(Exception):
+    """A script, condition or decision table failed while the engine ran; names the BPMN element."""
+
+    def __init__(self, element_id: str | None, message: str):
+        super().__init__(f"{element_id or 'process'}: {message}")
+        self.element_id = element_id
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    spec: Any
+    subprocess_specs: dict[str, Any]
+
+
+@lru_cache(maxsize=256)
+def _restore_spec(key: str, spec_json: str) -> ProcessSpec:
+    data = json.loads(spec_json)
+    return ProcessSpec(
+        spec=REGISTRY.restore(data["spec"]),
+        subprocess_specs={name: REGISTRY.restore(sub) for name, sub in data["subprocess_specs"].items()},
+    )
+
+
+def process_spec(key: str, spec_json: str) -> ProcessSpec:
+    """The restored spec of a deployed version, cached per process (specs are read-only while instances run)."""
+    return _restore_spec(key, spec_json)
+
+
+@dataclass(frozen=True)
+class UserTaskView:
+    """What the inbox projection needs of one user task."""
+
+    id: str
+    bpmn_id: str
+    title: str
+    lane: str | None
+    department: str | None
+    applicant: bool
+    form: str | None
+    actions: tuple[str, ...]
+    time_limit: str | None  # expression, evaluated on the task's data when it opens
+    state: str  # ready, completed, cancelled
+    data: dict
+
+
+def _wrap(exc: Exception) -> EngineError:
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+    message = str(exc)
+    if isinstance(exc.__cause__ or getattr(exc, "exception", None), ScriptCompileError):
+        message = f"does not compile: {exc}"
+    return EngineError(element, message)
+
+
+def advance(wf: BpmnWorkflow) -> None:
+    """Run everything automatic (scripts, gateways, decisions, due timers) until people must act."""
+    try:
+        wf.refresh_timers()
+        wf.do_engine_steps()
+    except (SpiffWorkflowException, ScriptCompileError) as exc:
+        raise _wrap(exc) from exc
+
+
+def start(spec: ProcessSpec, data: dict) -> BpmnWorkflow:
+    wf = BpmnWorkflow(spec.spec, spec.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    for task in wf.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    advance(wf)
+    return wf
+
+
+def dump(wf: BpmnWorkflow) -> str:
+    return SERIALIZER.serialize_json(wf)
+
+
+def load(spec: ProcessSpec, state: str) -> BpmnWorkflow:
+    dct = json.loads(state)
+    SERIALIZER.migrate(dct)
+    dct["spec"] = spec.spec
+    dct["subprocess_specs"] = spec.subprocess_specs
+    wf = SERIALIZER.from_dict(dct)
+    wf.script_engine = SCRIPT_ENGINE  # the engine is not serialized: without this the instance runs unrestricted
+    return wf
+
+
+_STATES = {TaskState.READY: "ready", TaskState.COMPLETED: "completed", TaskState.CANCELLED: "cancelled"}
+
+
+def user_tasks(wf: BpmnWorkflow, departments: set[str] | None = None) -> list[UserTaskView]:
+    """Every user task that has been reached (ready, completed or cancelled), across subprocesses."""
+    views = []
+    for task in wf.get_tasks(state=TaskState.READY | TaskState.COMPLETED | TaskState.CANCELLED):
+        spec = task.task_spec
+        if not is_user_task(spec):
+            continue
+        props = task_properties(spec)
+        department = None
+        if not is_applicant_task(spec):
+            department = task.data.get(props["department_from"]) if props.get("department_from") else task_department(spec, departments)
+        views.append(UserTaskView(
+            id=str(task.id),
+            bpmn_id=spec.bpmn_id or spec.name,
+            title=task_title(spec),
+            lane=spec.lane,
+            department=department,
+            applicant=is_applicant_task(spec),
+            form=props.get("form"),
+            actions=task_actions(spec),
+            time_limit=props.get("time_limit"),
+            state=_STATES[task.state],
+            data=task.data,
+        ))
+    return views
+
+
+def ready_task(wf: BpmnWorkflow, task_id: str):
+    try:
+        task = wf.get_task_from_id(UUID(str(task_id)))
+    except (ValueError, SpiffWorkflowException, KeyError):
+        return None
+    if task is None or task.state != TaskState.READY or not is_user_task(task.task_spec):
+        return None
+    return task
+
+
+def complete(wf: BpmnWorkflow, task_id: str, result: dict) -> None:
+    """Store the result under the task's own id (so parallel branches never overwrite each other), then run on."""
+    task = ready_task(wf, task_id)
+    if task is None:
+        raise LookupError(f"task {task_id} is not ready")
+    key = task.task_spec.bpmn_id or task.task_spec.name
+    task.set_data(**{key: result})
+    try:
+        task.run()
+    except (SpiffWorkflowException, ScriptCompileError) as exc:
+        raise _wrap(exc) from exc
+    advance(wf)
+
+
+def evaluate(wf: BpmnWorkflow, task_id: str, expression: str) -> Any:
+    task = wf.get_task_from_id(UUID(str(task_id)))
+    try:
+        return SCRIPT_ENGINE.evaluate(task, expression)
+    except (SpiffWorkflowException, ScriptCompileError) as exc:
+        raise _wrap(exc) from exc
+
+
+def outcome(wf: BpmnWorkflow) -> str | None:
+    """The `application_status` property of the end event the instance finished on (None while running)."""
+    if not wf.completed:
+        return None
+    for task in reversed(wf.get_tasks(state=TaskState.COMPLETED)):
+        if isinstance(task.task_spec, EndEvent):
+            status = task_properties(task.task_spec).get("application_status")
+            if status:
+                return status
+    return "approved"
+
+
+def cancel(wf: BpmnWorkflow) -> None:
+    wf.cancel()
+
+
+def next_timer_at(wf: BpmnWorkflow) -> datetime | None:
+    """The earliest time a waiting timer fires, so a worker knows when to wake this instance."""
+    earliest = None
+    for event in wf.waiting_events():
+        if event.event_type != TimerEventDefinition.__name__ and "Timer" not in str(event.event_type):
+            continue
+        value = event.value
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        except ValueError:
+            continue
+        if isinstance(moment, datetime):
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            earliest = moment if earliest is None or moment < earliest else earliest
+    return earliest
+
+
+def data(wf: BpmnWorkflow) -> dict:
+    """The instance's data as seen at its newest completed task (what scripts and decisions produced)."""
+    if wf.completed:
+        return dict(wf.data)
+    merged: dict = {}
+    for task in wf.get_tasks(state=TaskState.COMPLETED):
+        merged.update(task.data)
+    return merged
