@@ -59,6 +59,13 @@ def compile_expression(expression: str) -> CodeType:
 
 @lru_cache(maxsize=1024)
 def compile_script(script: str) -> CodeType:
+    try:
+        tree = ast.parse(script)
+    except SyntaxError as exc:
+        raise ScriptCompileError([f"Line {exc.lineno}: SyntaxError: {exc.msg}"])
+    imports = [node.lineno for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    if imports:  # RestrictedPython would only refuse them when run; say so at deploy time
+        raise ScriptCompileError([f"Line {line}: import is not allowed in process scripts" for line in imports])
     result = compile_restricted_exec(script)
     if result.errors or result.code is None:
         raise ScriptCompileError(list(result.errors) or ["does not compile"])

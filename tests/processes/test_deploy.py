@@ -1,0 +1,128 @@
+"""Deployment over HTTP: versions, unchanged files, and refusals that name file and element."""
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from sqlalchemy import func, select
+
+from app.processes.models import ProcessDefinition
+from tests.helpers import application, auth, decide, open_task, project, submit
+from tests.processes.bpmn_samples import mini
+
+CAMUNDA_NS = 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"'
+
+
+def deploy(client, *files):
+    return client.post("/api/v1/processes", headers=auth("admin"),
+                       files=[("files", (name, content, "application/xml")) for name, content in files])
+
+
+def versions(db, process_id):
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).where(ProcessDefinition.process_id == process_id))
+
+
+def test_processes_list_the_parallel_review_with_a_valid_start_form(client):
+    processes = {p["id"]: p for p in client.get("/api/v1/processes", headers=auth("acme")).json()}
+    pr = processes["parallel_review"]
+    assert pr["name"] == "并联审批" and pr["version"] >= 1 and pr["description"]
+    example = pr["start_form"]["examples"][0]
+    r = client.post("/api/v1/applications", json={"process": "parallel_review", "project": example}, headers=auth("acme"))
+    assert r.status_code == 201
+
+
+def test_new_file_is_a_new_version_and_unchanged_makes_none(client, db):
+    first = deploy(client, ("mini.bpmn", mini("mini_a")))
+    assert first.status_code == 201 and first.json() == [{"id": "mini_a", "version": 1}]
+    again = deploy(client, ("mini.bpmn", mini("mini_a")))
+    assert again.json() == [{"id": "mini_a", "version": 1}] and versions(db, "mini_a") == 1
+    changed = deploy(client, ("mini.bpmn", mini("mini_a", script="checked = 1")))
+    assert changed.json() == [{"id": "mini_a", "version": 2}] and versions(db, "mini_a") == 2
+
+
+def test_running_instances_finish_on_their_version(client):
+    deploy(client, ("mini.bpmn", mini("mini_v")))
+    old = submit(client, project(), process="mini_v")
+    # version 2 approves nothing: its condition can never hold
+    deploy(client, ("mini.bpmn", mini("mini_v", condition="False")))
+    new = submit(client, project(), process="mini_v")
+    assert (old["version"], new["version"]) == (1, 2)
+    decide(client, open_task(client, old["id"], "ecology-environment"))
+    decide(client, open_task(client, new["id"], "ecology-environment"))
+    assert application(client, old["id"])["status"] == "approved"
+    assert application(client, new["id"])["status"] == "rejected"
+
+
+def test_camunda_candidate_groups_name_the_department(client):
+    r = deploy(client, ("camunda.bpmn", mini("mini_c", lane="Clerks", extra_ns=CAMUNDA_NS,
+                                             task_attrs='camunda:candidateGroups="water-affairs"')))
+    assert r.status_code == 201, r.text
+    app = submit(client, project(), process="mini_c")
+    assert [t["department"] for t in app["open_tasks"]] == ["water-affairs"]
+
+
+def test_department_property_names_the_department(client):
+    r = deploy(client, ("prop.bpmn", mini("mini_p", lane="审查组", properties='<spiffworkflow:property name="department" value="natural-resources"/>')))
+    assert r.status_code == 201, r.text
+
+
+def problems(response):
+    assert response.status_code == 422, response.text
+    return response.json()["detail"]
+
+
+def test_unknown_department_is_refused_naming_the_task(client, db):
+    detail = problems(deploy(client, ("bad.bpmn", mini("mini_bad", lane="Clerks"))))
+    assert detail[0]["file"] == "bad.bpmn" and detail[0]["element_id"] == "review"
+    assert "Clerks" in detail[0]["message"] and "water-affairs" in detail[0]["message"]
+    assert versions(db, "mini_bad") == 0
+
+
+def test_script_and_condition_that_do_not_compile_are_refused(client):
+    detail = problems(deploy(client, ("s.bpmn", mini("mini_s", script="import os", condition="${approved}"))))
+    by_element = {p["element_id"]: p["message"] for p in detail}
+    assert "prepare" in by_element and "import" in by_element["prepare"].lower()
+    assert "f_ok" in by_element and "condition" in by_element["f_ok"]
+
+
+def test_escape_attempt_is_refused_at_deploy_time(client):
+    detail = problems(deploy(client, ("e.bpmn", mini("mini_e", script=escape("x = ().__class__.__base__.__subclasses__()")))))
+    assert detail[0]["element_id"] == "prepare" and "__class__" in detail[0]["message"]
+
+
+def test_malformed_xml_and_wrong_files_are_refused(client):
+    detail = problems(deploy(client, ("broken.bpmn", b"<bpmn:definitions"), ("notes.txt", b"hello")))
+    files = {p["file"]: p["message"] for p in detail}
+    assert "line" in files["broken.bpmn"] and "notes.txt" in files
+
+
+def test_xsd_violation_names_the_line(client):
+    bad = mini("mini_x").replace(b"<bpmn:documentation>", b"<bpmn:bogus/><bpmn:documentation>")
+    detail = problems(deploy(client, ("x.bpmn", bad)))
+    assert "XSD" in detail[0]["message"]
+
+
+def test_missing_decision_and_missing_called_process(client):
+    brt = mini("mini_d").replace(
+        b'<bpmn:scriptTask id="prepare" name="\xe5\x87\x86\xe5\xa4\x87">',
+        b'<bpmn:businessRuleTask id="prepare"><bpmn:extensionElements><spiffworkflow:calledDecisionId>no_such_table</spiffworkflow:calledDecisionId></bpmn:extensionElements>',
+    ).replace(b"<bpmn:script>checked = True</bpmn:script></bpmn:scriptTask>", b"</bpmn:businessRuleTask>")
+    detail = problems(deploy(client, ("d.bpmn", brt)))
+    assert any("no_such_table" in p["message"] for p in detail)
+    call = mini("mini_call").replace(
+        b'<bpmn:scriptTask id="prepare" name="\xe5\x87\x86\xe5\xa4\x87">',
+        b'<bpmn:callActivity id="prepare" calledElement="nowhere">',
+    ).replace(b"<bpmn:script>checked = True</bpmn:script></bpmn:scriptTask>", b"</bpmn:callActivity>")
+    detail = problems(deploy(client, ("c.bpmn", call)))
+    assert any("nowhere" in p["message"] for p in detail)
+
+
+def test_one_bad_file_refuses_the_whole_upload(client, db):
+    r = deploy(client, ("good.bpmn", mini("mini_good")), ("bad.bpmn", mini("mini_bad2", lane="nobody")))
+    assert r.status_code == 422
+    assert versions(db, "mini_good") == 0  # nothing half-deployed
+
+
+def test_unknown_process_on_submit_names_the_field(client):
+    r = client.post("/api/v1/applications", json={"process": "nope", "project": project()}, headers=auth("acme"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "process"]
