@@ -8,6 +8,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from app.applications import service as applications
+from app.applications.models import Application
 from app.auth.models import User
 from app.auth.service import add_user, credit_code_check_char, to_actor
 from app.config import Settings
@@ -36,14 +37,16 @@ USERS = [
 ]
 
 
-def _decide_all(db: Database, process_tasks: dict[str, str], application_id: int, decisions: dict[str, str]) -> None:
-    """Claim and decide every open department task of an application with the reviewer of its department."""
+def _decide_all(db: Database, application_id: int, decisions: dict[str, str]) -> None:
+    """Claim and decide open department tasks, one at a time, until none is left (a rejection ends the rest)."""
     with db.transaction() as session:
         reviewers = {u.departments[0]: to_actor(u) for u in session.scalars(select(User).where(User.role == "reviewer"))}
-    detail = applications.get(db, to_actor_by_name(db, "admin"), application_id)
-    for task in detail["open_tasks"]:
-        if task["department"] is None:
-            continue
+    admin = to_actor_by_name(db, "admin")
+    while True:
+        open_tasks = [t for t in applications.get(db, admin, application_id)["open_tasks"] if t["department"]]
+        if not open_tasks:
+            return
+        task = open_tasks[0]
         actor = reviewers[task["department"]]
         decision = decisions.get(task["department"], "approve")
         tasks.claim(db, actor, task["id"])
@@ -59,12 +62,13 @@ def populate(settings: Settings, console: Console) -> None:
     db = Database(settings.database_url)
     try:
         with db.transaction() as session:
-            fresh = session.scalar(select(User.id).where(User.username == "admin")) is None
-            if fresh:
-                for username, role, departments, display in USERS:
+            existing = set(session.scalars(select(User.username)))
+            for username, role, departments, display in USERS:
+                if username not in existing:
                     add_user(session, username=username, password=DEMO_PASSWORD, role=role, departments=departments,
                              enterprise_code=DEMO_ENTERPRISE if role == "enterprise" else None,
                              enterprise_name="呼和浩特示例制造有限公司", display_name=display)
+            fresh = session.scalar(select(Application.id).limit(1)) is None
         if fresh:
             _sample_applications(db, console)
         table = Table("user", "role", "departments", "password", title="demo users (sign in at /docs → Authorize)")
@@ -107,10 +111,10 @@ def _sample_applications(db: Database, console: Console) -> None:
     accept(returned, "return")
     approved = submit("沙尔沁工业园区电子元件厂房")
     accept(approved)
-    _decide_all(db, {}, approved["id"], {})
+    _decide_all(db, approved["id"], {})
     rejected = submit("托克托县仓储物流中心")
     accept(rejected)
-    _decide_all(db, {}, rejected["id"], {"ecology-environment": "reject"})
+    _decide_all(db, rejected["id"], {"ecology-environment": "reject"})
     listing = applications.list_applications(db, to_actor_by_name(db, "admin"), None, PageParams(1, 50))
     table = Table("id", "project", "status", title="sample applications")
     for item in listing["items"]:
