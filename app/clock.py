@@ -1,8 +1,2 @@
-"""The one clock: everything that stamps or compares times asks here (tests move it)."""
-from __future__ import annotations
-
-from datetime import datetime, timezone
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
+"""The one clock, shared with the engine room (workflows.clock): everything that stamps or compares times asks here."""
+from workflows.clock import now  # noqa: F401

@@ -1,5 +1,7 @@
 """Every table, imported once so the metadata (and Alembic) sees them all."""
-from app.applications.models import Application, Certificate, Supplement  # noqa: F401
+from app.applications.models import (  # noqa: F401
+    AppliedEffect, Application, Certificate, Commitment, CreditRecord, MinorItems, Supplement,
+)
 from app.audit.models import AuditEvent  # noqa: F401
 from app.auth.models import Enterprise, User, UserDepartment  # noqa: F401
 from app.db import Base  # noqa: F401

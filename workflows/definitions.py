@@ -19,7 +19,6 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
-from .calendar import TimeLimitError, parse_time_limit
 from .scripting import ScriptCompileError, compile_expression, compile_script
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -35,6 +34,9 @@ NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
 APPLICANT = "applicant"
 DEFAULT_ACTIONS = ("approve", "reject", "return")
 ALL_ACTIONS = frozenset(DEFAULT_ACTIONS)
+# Properties whose values are Python expressions, compiled at deploy time like scripts and conditions.
+EXPRESSION_PROPERTIES = ("time_limit", "department_from", "bar_enterprise")
+APPLICATION_STATUSES = ("in_review", "awaiting_supplement", "rectifying", "approved", "rejected", "withdrawn", "revoked")
 
 
 @dataclass(frozen=True)
@@ -195,9 +197,13 @@ def _check_expressions_bpmn(source: SourceFile, root: etree._Element, problems: 
                 owner = owner.getparent()
             check(owner.get("id") if owner is not None else None, node.text, tag)
     for prop in root.iter(f"{{{SPIFF_NS}}}property"):
-        if prop.get("name") == "time_limit":
-            owner = prop.getparent().getparent().getparent()
-            check(owner.get("id"), prop.get("value"), "time_limit")
+        owner = prop.getparent().getparent().getparent()
+        name, value = prop.get("name"), prop.get("value")
+        if name in EXPRESSION_PROPERTIES:
+            check(owner.get("id"), value, name)
+        elif name == "application_status" and value not in APPLICATION_STATUSES:
+            problems.append(Problem(source.name, owner.get("id"),
+                                    f"application_status {value!r} is not one of {', '.join(APPLICATION_STATUSES)}"))
 
 
 def _check_expressions_dmn(source: SourceFile, root: etree._Element, problems: list[Problem]) -> None:

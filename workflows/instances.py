@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -102,6 +102,8 @@ class UserTaskView:
     actions: tuple[str, ...]
     time_limit: str | None  # expression, evaluated on the task's data when it opens
     state: str  # ready, completed, cancelled
+    stage: str | None
+    meta: dict  # what views need besides: stage_name, handover leg, team
     data: dict
 
 
@@ -149,20 +151,24 @@ def load(spec: ProcessSpec, state: str) -> BpmnWorkflow:
 _STATES = {TaskState.READY: "ready", TaskState.COMPLETED: "completed", TaskState.CANCELLED: "cancelled"}
 
 
+META_PROPERTIES = ("stage_name", "handover", "team", "waiting_status")
+
+
 def user_tasks(wf: BpmnWorkflow, departments: set[str] | None = None) -> list[UserTaskView]:
     """Every user task that has been reached (ready, completed or cancelled), across subprocesses."""
     views = []
     for task in wf.get_tasks(state=TaskState.READY | TaskState.COMPLETED | TaskState.CANCELLED):
         spec = task.task_spec
-        if not is_user_task(spec):
-            continue
+        if not is_user_task(spec) or isinstance(spec, MultiInstanceTask):
+            continue  # a multi-instance task shows as its children, one per item
         props = task_properties(spec)
         department = None
         if not is_applicant_task(spec):
-            department = task.data.get(props["department_from"]) if props.get("department_from") else task_department(spec, departments)
+            department = (_evaluate(task, props["department_from"]) if props.get("department_from")
+                          else task_department(spec, departments))
         views.append(UserTaskView(
             id=str(task.id),
-            bpmn_id=spec.bpmn_id or spec.name,
+            bpmn_id=result_key(task),
             title=task_title(spec),
             lane=spec.lane,
             department=department,
@@ -171,9 +177,63 @@ def user_tasks(wf: BpmnWorkflow, departments: set[str] | None = None) -> list[Us
             actions=task_actions(spec),
             time_limit=props.get("time_limit"),
             state=_STATES[task.state],
+            stage=props.get("stage"),
+            meta={k: props[k] for k in META_PROPERTIES if props.get(k)},
             data=task.data,
         ))
     return views
+
+
+def result_key(task) -> str:
+    """Where a user task's result lands in the data: its own id (a multi-instance child: its parent's id)."""
+    spec = task.task_spec
+    return spec.bpmn_id or spec.name
+
+
+def _evaluate(task, expression: str):
+    try:
+        return SCRIPT_ENGINE.evaluate(task, expression)
+    except (SpiffWorkflowException, ScriptCompileError) as exc:
+        raise _wrap(exc) from exc
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A completed task or event that carries properties the service acts on (milestones, effects)."""
+
+    id: str
+    bpmn_id: str
+    properties: dict
+    completed_at: float
+
+
+def marked(wf: BpmnWorkflow, names: tuple[str, ...]) -> list[Mark]:
+    """Completed tasks whose spec carries any of `names`, in the order they completed."""
+    marks = []
+    for task in wf.get_tasks(state=TaskState.COMPLETED):
+        props = task_properties(task.task_spec)
+        if any(name in props for name in names):
+            marks.append(Mark(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, props, task.last_state_change))
+    return sorted(marks, key=lambda m: m.completed_at)
+
+
+def start_properties(spec: ProcessSpec) -> dict:
+    """Properties of the process's start event (start_form, time_limit, commitment)."""
+    for task_spec in spec.spec.start.outputs:
+        props = task_properties(task_spec)
+        if props:
+            return props
+    return {}
+
+
+def evaluate_on(data: dict, expression: str):
+    """Evaluate a property expression on plain data (before an instance exists)."""
+    try:
+        return SCRIPT_ENGINE.environment.evaluate(expression, dict(data))
+    except ScriptCompileError as exc:
+        raise EngineError(None, f"expression {expression!r} does not compile: {exc}") from exc
+    except Exception as exc:  # the expression's own error, reported to the modeller
+        raise EngineError(None, f"expression {expression!r} failed: {exc.__class__.__name__}: {exc}") from exc
 
 
 def ready_task(wf: BpmnWorkflow, task_id: str):
@@ -201,23 +261,23 @@ def complete(wf: BpmnWorkflow, task_id: str, result: dict) -> None:
 
 
 def evaluate(wf: BpmnWorkflow, task_id: str, expression: str) -> Any:
-    task = wf.get_task_from_id(UUID(str(task_id)))
-    try:
-        return SCRIPT_ENGINE.evaluate(task, expression)
-    except (SpiffWorkflowException, ScriptCompileError) as exc:
-        raise _wrap(exc) from exc
+    return _evaluate(wf.get_task_from_id(UUID(str(task_id))), expression)
 
 
-def outcome(wf: BpmnWorkflow) -> str | None:
-    """The `application_status` property of the end event the instance finished on (None while running)."""
-    if not wf.completed:
-        return None
-    for task in reversed(wf.get_tasks(state=TaskState.COMPLETED)):
-        if isinstance(task.task_spec, EndEvent):
-            status = task_properties(task.task_spec).get("application_status")
-            if status:
-                return status
-    return "approved"
+def milestone_status(wf: BpmnWorkflow) -> str | None:
+    """The `application_status` of the latest completed milestone (task or event), None if none reached yet."""
+    marks = marked(wf, ("application_status",))
+    if marks:
+        return marks[-1].properties["application_status"]
+    return "approved" if wf.completed else None
+
+
+def waiting_status(wf: BpmnWorkflow) -> str | None:
+    """While the applicant must act, the status that says so (awaiting_supplement unless the task names another)."""
+    for view in user_tasks(wf):
+        if view.applicant and view.state == "ready":
+            return view.meta.get("waiting_status", "awaiting_supplement")
+    return None
 
 
 def cancel(wf: BpmnWorkflow) -> None:

@@ -41,6 +41,18 @@ _INPLACE = {
 }
 
 
+def _deadline(limit: str) -> str:
+    """ISO-8601 moment `limit` ("10wd", "30d", "4h") from now: for timer dates in processes."""
+    from .calendar import due_at
+    from .clock import now
+
+    return due_at(now(), str(limit)).isoformat()
+
+
+# Functions a process may call; like the guards they never land in task data.
+_GUARDS["deadline"] = _deadline
+
+
 class ScriptCompileError(Exception):
     """A script or expression that RestrictedPython refuses; `errors` are its messages."""
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.applications.models import Application
 from app.audit.service import record
 from app.clock import now
+from app.departments.models import Department
 from app.errors import Invalid, NotFound
 from app.processes.models import ProcessDefinition
 from app.processes.service import spec_of
@@ -50,15 +51,16 @@ class Saved:
 
 
 def status_of(wf) -> str:
-    outcome = instances.outcome(wf)
-    if outcome:
-        return outcome
-    waiting_applicant = any(v.applicant and v.state == "ready" for v in instances.user_tasks(wf))
-    return "awaiting_supplement" if waiting_applicant else "in_review"
+    return instances.waiting_status(wf) or instances.milestone_status(wf) or "in_review"
+
+
+DECIDED = ("approved", "rejected")
 
 
 def save(session: Session, application: Application, wf, actor: str, *, status: str | None = None) -> Saved:
-    """Write the new state (version bumped), project the inbox, record what opened, closed and changed."""
+    """Write the new state (version bumped), apply milestone effects, project the inbox, record what changed."""
+    from app.applications.effects import apply_effects
+
     definition = definition_of(session, application)
     try:
         application.state = instances.dump(wf)
@@ -68,13 +70,21 @@ def save(session: Session, application: Application, wf, actor: str, *, status: 
     data = instances.data(wf)
     if isinstance(data.get("required_items"), list):
         application.required_items = list(data["required_items"])
+    apply_effects(session, application, wf)
     new_status = status or status_of(wf)
+    moment = now()
     if new_status != application.status:
         record(session, application.id, actor, "status_changed", {"from": application.status, "to": new_status})
         application.status = new_status
+        if new_status in DECIDED and application.decided_at is None:
+            application.decided_at = moment
     application.next_timer_at = instances.next_timer_at(wf)
-    application.updated_at = now()
+    application.updated_at = moment
     saved = project_tasks(session, application, definition, wf)
+    open_rows = session.scalars(select(Task).where(Task.application_id == application.id,
+                                                   Task.status.in_(("open", "claimed")))
+                                .order_by(Task.for_applicant, Task.created_at)).first()
+    application.stage = open_rows.stage if open_rows is not None else None
     for task in saved.opened:
         record(session, application.id, "system", "task_opened",
                {"task_id": task.id, "name": task.name, "department": task.department,
@@ -91,15 +101,18 @@ def project_tasks(session: Session, application: Application, definition: Proces
     rows = {t.id: t for t in session.scalars(select(Task).where(Task.application_id == application.id))}
     seen = set()
     moment = now()
+    known = set(session.scalars(select(Department.code)))
     for view in instances.user_tasks(wf):
         seen.add(view.id)
         row = rows.get(view.id)
         if view.state == "ready" and row is None:
+            if not view.applicant and view.department not in known:
+                raise instances.EngineError(view.bpmn_id, f"names department {view.department!r}, which is not one of {', '.join(sorted(known))}")
             row = Task(
                 id=view.id, application_id=application.id, bpmn_id=view.bpmn_id, name=view.title,
                 department=view.department, for_applicant=view.applicant, status="open", created_at=moment,
                 due_at=_due(wf, view, moment), form=definition.forms.get(view.form) if view.form else EMPTY_FORM,
-                actions=[] if view.applicant else list(view.actions),
+                actions=[] if view.applicant else list(view.actions), stage=view.stage, meta=view.meta,
             )
             session.add(row)
             saved.opened.append(row)

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime, utcnow_column_default
 
-STATUSES = ("in_review", "awaiting_supplement", "approved", "rejected", "withdrawn")
+STATUSES = ("in_review", "awaiting_supplement", "rectifying", "approved", "rejected", "withdrawn", "revoked")
 
 
 class Application(Base):
@@ -35,6 +35,8 @@ class Application(Base):
     state: Mapped[str] = mapped_column(Text)
     state_version: Mapped[int] = mapped_column(Integer, default=1)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the process's own limit, e.g. one working day
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first reached approved or rejected
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
 
@@ -63,7 +65,62 @@ class Certificate(Base):
     code: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(100))
     number: Mapped[str] = mapped_column(String(60), unique=True)
+    source_task_id: Mapped[str] = mapped_column(String(36))
     verification_code: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default="valid")
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AppliedEffect(Base):
+    """A task's effects (issue, revoke, bar …) are applied once: this row says they were."""
+
+    __tablename__ = "applied_effects"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
+
+
+class Commitment(Base):
+    """A signed credit commitment (信用承诺) and its post-verification (事后核查)."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    signer: Mapped[str] = mapped_column(String(100))
+    signed_at: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="signed")  # signed, verified, broken, rectified, revoked
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CreditRecord(Base):
+    """A bad-credit record (失信记录); while `barred_until` is ahead, commitment-based tracks are closed."""
+
+    __tablename__ = "credit_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
+    barred_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MinorItems(Base):
+    """Accepted with minor items missing (容缺受理): what is missing and by when it was promised."""
+
+    __tablename__ = "minor_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    items: Mapped[list] = mapped_column(JSONType)
+    promised_date: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

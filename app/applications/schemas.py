@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -44,20 +44,67 @@ class DocumentRef(BaseModel):
     sha256: str
 
 
+class CommitmentOut(BaseModel):
+    text: str
+    signer: str
+    signed_at: str
+    status: str = Field(description="signed, verified, broken, rectified or revoked")
+    recorded_at: datetime
+    status_changed_at: datetime | None
+
+
+class MinorItemsOut(BaseModel):
+    items: list[str]
+    promised_date: date
+    fulfilled_at: datetime | None
+    overdue: bool
+
+
+class RelayLeg(BaseModel):
+    leg: str
+    name: str | None
+    lead_department: str | None
+    team: list[str]
+    handover_opened_at: datetime
+    handover_due_at: datetime | None
+    taken_over_at: datetime | None
+    taken_over_on_time: bool | None
+    finished: bool
+
+
+class Baton(BaseModel):
+    leg: str
+    department: str | None
+    team: list[str]
+
+
+class RelayOut(BaseModel):
+    legs: list[RelayLeg]
+    baton: Baton | None = Field(description="the leg whose team holds the dossier now")
+    handing_over_to: str | None = Field(description="the leg waiting to take over (接棒)")
+
+
 class ApplicationOut(BaseModel):
     id: int
     process: str
     version: int
-    status: str
-    stage: str | None
+    status: str = Field(description="in_review, awaiting_supplement, rectifying, approved, rejected, withdrawn, revoked")
+    stage: str | None = Field(description="the step or relay leg the open tasks belong to")
+    stage_name: str | None
     project: dict
     required_items: list[str]
     created_at: datetime
     updated_at: datetime
+    due_at: datetime | None = Field(description="the process's own time limit, where it has one")
+    decided_at: datetime | None
+    within_time_limit: bool | None
     open_tasks: list[TaskOut]
     timeline: list[TimelineEntry]
     documents: list[DocumentRef]
     certificates: list[CertificateOut]
+    commitments: list[CommitmentOut]
+    minor_items: list[MinorItemsOut]
+    relay: RelayOut | None
 
 
 class ApplicationSummary(BaseModel):

@@ -7,8 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.applications import instances as store
-from app.applications.models import Application, Certificate, Supplement
+from app.applications.models import Application, Certificate, Commitment, MinorItems, Supplement
 from app.audit.service import record, timeline
+from app.auth.models import Enterprise
 from app.auth.policy import Actor, require_owner, require_role, require_see_application
 from app.clock import now
 from app.db import Database
@@ -19,6 +20,7 @@ from app.processes.service import latest_definition, spec_of, start_form_of
 from app.tasks.models import Task
 from app.tasks.service import describe_task
 from workflows import instances
+from workflows.calendar import CHINA, due_at
 
 ACTIVE = ("in_review", "awaiting_supplement")
 
@@ -36,19 +38,67 @@ def summary(app: Application) -> dict:
 
 
 def detail(session: Session, app: Application) -> dict:
-    open_tasks = session.scalars(select(Task).where(Task.application_id == app.id, Task.status.in_(("open", "claimed")))
-                                 .order_by(Task.created_at, Task.id))
+    open_tasks = list(session.scalars(select(Task).where(Task.application_id == app.id, Task.status.in_(("open", "claimed")))
+                                      .order_by(Task.created_at, Task.id)))
     certificates = session.scalars(select(Certificate).where(Certificate.application_id == app.id).order_by(Certificate.id))
+    stage_name = next((t.meta.get("stage_name") for t in open_tasks if t.stage == app.stage), None)
     return {
         "id": app.id, "process": app.process_id, "version": app.version, "status": app.status, "stage": app.stage,
-        "project": app.project, "required_items": app.required_items, "created_at": app.created_at,
-        "updated_at": app.updated_at,
+        "stage_name": stage_name, "project": app.project, "required_items": app.required_items,
+        "created_at": app.created_at, "updated_at": app.updated_at,
+        "due_at": app.due_at, "decided_at": app.decided_at, "within_time_limit": within_time_limit(app),
         "open_tasks": [describe_task(session, t) for t in open_tasks],
         "timeline": timeline(session, app.id),
         "documents": documents.listed(session, app.id),
         "certificates": [{"code": c.code, "name": c.name, "number": c.number, "verification_code": c.verification_code,
                           "status": c.status, "issued_at": c.issued_at, "revoked_at": c.revoked_at} for c in certificates],
+        "commitments": [{"text": c.text, "signer": c.signer, "signed_at": c.signed_at, "status": c.status,
+                         "recorded_at": c.recorded_at, "status_changed_at": c.status_changed_at}
+                        for c in session.scalars(select(Commitment).where(Commitment.application_id == app.id)
+                                                 .order_by(Commitment.id))],
+        "minor_items": [{"items": m.items, "promised_date": m.promised_date, "fulfilled_at": m.fulfilled_at,
+                         "overdue": m.fulfilled_at is None and m.promised_date < now().astimezone(CHINA).date()}
+                        for m in session.scalars(select(MinorItems).where(MinorItems.application_id == app.id)
+                                                 .order_by(MinorItems.id))],
+        "relay": relay_view(session, app),
     }
+
+
+def within_time_limit(app: Application) -> bool | None:
+    """For a process with its own limit (e.g. one working day): was it decided in time? None while open."""
+    if app.due_at is None:
+        return None
+    if app.decided_at is None:
+        return None if now() <= app.due_at else False
+    return app.decided_at <= app.due_at
+
+
+def relay_view(session: Session, app: Application) -> dict | None:
+    """The 4×100 relay: each leg's take-over (接棒) task, its deadline and time, and who holds the baton now."""
+    handovers = list(session.scalars(select(Task).where(Task.application_id == app.id, Task.status != "cancelled")
+                                     .order_by(Task.created_at, Task.id)))
+    legs = []
+    for task in handovers:
+        leg = (task.meta or {}).get("handover")
+        if not leg:
+            continue
+        team = [d for d in (task.meta.get("team") or "").split(",") if d]
+        legs.append({"leg": leg, "name": task.meta.get("stage_name"), "lead_department": task.department, "team": team,
+                     "handover_opened_at": task.created_at, "handover_due_at": task.due_at,
+                     "taken_over_at": task.completed_at if task.status == "completed" else None,
+                     "taken_over_on_time": (task.completed_at <= task.due_at) if task.status == "completed" and task.due_at else None,
+                     "finished": False})
+    if not legs:
+        return None
+    for current, following in zip(legs, legs[1:]):
+        current["finished"] = following["taken_over_at"] is not None or following["handover_opened_at"] is not None
+    if app.status in ("approved", "rejected", "withdrawn", "revoked"):
+        legs[-1]["finished"] = legs[-1]["taken_over_at"] is not None and app.status == "approved"
+    holder = next((leg for leg in reversed(legs) if leg["taken_over_at"] is not None and not leg["finished"]), None)
+    waiting = next((leg for leg in legs if leg["taken_over_at"] is None), None)
+    return {"legs": legs,
+            "baton": {"leg": holder["leg"], "department": holder["lead_department"], "team": holder["team"]} if holder else None,
+            "handing_over_to": waiting["leg"] if waiting and app.status in ACTIVE else None}
 
 
 def submit(db: Database, actor: Actor, *, process: str, project: dict, document_ids: list[str],
@@ -85,6 +135,10 @@ def _submit(session: Session, actor: Actor, process: str, project: dict, documen
     problems = schema_errors(start_form_of(session, definition), project, ["body", "project"])
     if problems:
         raise Invalid(problems)
+    spec = spec_of(definition)
+    start = instances.start_properties(spec)
+    commitment_based = start.get("commitment") == "required"
+    refusals = barred_refusal(session, actor) if commitment_based else []
     moment = now()
     app = Application(definition_id=definition.id, process_id=definition.process_id, version=definition.version,
                       enterprise_id=actor.enterprise_id, created_by_id=actor.id, idempotency_key=idempotency_key,
@@ -96,11 +150,34 @@ def _submit(session: Session, actor: Actor, process: str, project: dict, documen
     record(session, app.id, actor.username, "submitted", {"process": process, "version": definition.version,
                                                           "documents": attached})
     try:
-        wf = instances.start(spec_of(definition), {"project": project, "documents": attached})
+        if start.get("time_limit"):
+            app.due_at = due_at(moment, str(instances.evaluate_on({"project": project}, start["time_limit"])))
+        wf = instances.start(spec, {"project": project, "documents": attached})
+        failures = instances.data(wf).get("eligibility_failures") or []
+        refusals += [{"loc": ["body", "project", f["field"]], "msg": f["message"]} for f in failures]
+        if refusals:
+            raise Invalid(refusals)  # rolls back: nothing of a refused submission stays
+        if commitment_based:
+            c = project.get("commitment") or {}
+            session.add(Commitment(application_id=app.id, enterprise_id=actor.enterprise_id, text=c.get("text", ""),
+                                   signer=c.get("signer", ""), signed_at=str(c.get("signed_at", "")), status="signed",
+                                   recorded_at=moment))
+            record(session, app.id, actor.username, "commitment_signed",
+                   {"signer": c.get("signer"), "signed_at": c.get("signed_at")})
         store.save(session, app, wf, actor.username)
     except instances.EngineError as exc:
         raise store.engine_error(exc)
     return app
+
+
+def barred_refusal(session: Session, actor: Actor) -> list[dict]:
+    enterprise = session.get(Enterprise, actor.enterprise_id)
+    if enterprise.barred_until is None or enterprise.barred_until <= now():
+        return []
+    until = enterprise.barred_until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return [{"loc": ["body", "project", "commitment"],
+             "msg": f"企业 {enterprise.credit_code} 因失信被暂停适用告知承诺制至 {until}（北京时间）：{enterprise.barred_reason}. "
+                    f"The enterprise is barred from commitment-based tracks until {until} (Beijing time)."}]
 
 
 def get(db: Database, actor: Actor, application_id: int) -> dict:
@@ -136,9 +213,19 @@ def supplement(db: Database, actor: Actor, application_id: int, note: str, docum
         require_owner(actor, app)
         task = session.scalar(select(Task).where(Task.application_id == app.id, Task.for_applicant.is_(True),
                                                  Task.status == "open").order_by(Task.created_at).limit(1))
-        if task is None:
+        pending = list(session.scalars(select(MinorItems).where(MinorItems.application_id == app.id,
+                                                                MinorItems.fulfilled_at.is_(None))))
+        if task is None and not pending:
             raise Conflict(f"application {app.id} is not awaiting a supplement (status {app.status})")
         attached = documents.attach(session, actor, app, document_ids, ["body", "documents"])
+        if task is None:  # the minor items promised at acceptance (容缺受理) arrive; the process was never held up
+            for item in pending:
+                item.fulfilled_at = now()
+            session.add(Supplement(application_id=app.id, task_id="", note=note, documents=attached,
+                                   submitted_by_id=actor.id, submitted_at=now()))
+            record(session, app.id, actor.username, "minor_items_fulfilled",
+                   {"items": [i for m in pending for i in m.items], "note": note, "documents": attached})
+            return detail(session, app)
         wf = store.load(session, app)
         try:
             instances.complete(wf, task.id, {"note": note, "documents": attached, "submitted_at": now().isoformat()})

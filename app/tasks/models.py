@@ -35,5 +35,7 @@ class Task(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[str | None] = mapped_column(String(20))
     opinion: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(String(60))
+    meta: Mapped[dict] = mapped_column(JSONType, default=dict)  # stage_name, handover leg, team: what views need
     form: Mapped[dict] = mapped_column(JSONType)
     actions: Mapped[list] = mapped_column(JSONType)

@@ -16,6 +16,8 @@ class TaskOut(BaseModel):
     assignee: str | None
     created_at: datetime
     due_at: datetime | None
+    stage: str | None = None
+    stage_name: str | None = None
     form: dict
     actions: list[str]
     decision: str | None = None

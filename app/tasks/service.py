@@ -22,7 +22,8 @@ def describe_task(session: Session, task: Task, application: Application | None 
     assignee = session.get(User, task.assignee_id).username if task.assignee_id else None
     return {"id": task.id, "application_id": task.application_id, "process": application.process_id,
             "name": task.name, "department": task.department, "status": task.status, "assignee": assignee,
-            "created_at": task.created_at, "due_at": task.due_at, "form": task.form, "actions": task.actions,
+            "created_at": task.created_at, "due_at": task.due_at, "stage": task.stage,
+            "stage_name": (task.meta or {}).get("stage_name"), "form": task.form, "actions": task.actions,
             "decision": task.decision, "completed_at": task.completed_at}
 
 
@@ -149,8 +150,21 @@ def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: s
         except instances.EngineError as exc:
             raise store.engine_error(exc)
         task.decision, task.opinion, task.completed_by_id = decision, opinion, actor.id
+        if decision == "approve" and data.get("minor_items_pending"):
+            record_minor_items(session, application.id, task.id, data["minor_items_pending"], data["promised_date"])
         record(session, application.id, actor.username, "task_completed",
                {"task_id": task.id, "name": task.name, "department": task.department, "decision": decision,
                 "opinion": opinion})
         store.save(session, application, wf, actor.username)
         return describe_task(session, task, application)
+
+
+def record_minor_items(session: Session, application_id: int, task_id: str, items: list[str], promised: str) -> None:
+    """Accepted with minor items missing (容缺受理): the decision goes on; the promise is kept in view."""
+    from datetime import date
+
+    from app.applications.models import MinorItems
+
+    session.add(MinorItems(application_id=application_id, task_id=task_id, items=list(items),
+                           promised_date=date.fromisoformat(promised), recorded_at=now()))
+    record(session, application_id, "system", "minor_items_pending", {"items": list(items), "promised_date": promised})

@@ -1,0 +1,93 @@
+"""What a process's milestones do outside the engine: issue and revoke certificates, move commitments, bar
+enterprises. Each marked task's effects are applied exactly once, in the transaction that completed it."""
+from __future__ import annotations
+
+import calendar
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.applications.models import AppliedEffect, Application, Certificate, Commitment, CreditRecord
+from app.audit.service import record
+from app.auth.models import Enterprise
+from app.clock import now
+from workflows import instances
+
+EFFECTS = ("issue_certificates", "commitment_status", "revoke_certificates", "bar_enterprise")
+
+# Certificates a process can issue: code → (Chinese name, number prefix).
+CERTIFICATES = {
+    "land_transfer_contract": ("国有建设用地使用权出让合同", "CR"),
+    "land_use_planning_permit": ("建设用地规划许可证", "YD"),
+    "engineering_planning_permit": ("建设工程规划许可证", "JG"),
+    "real_estate_title": ("不动产权证书", "BDC"),
+    "construction_permit": ("建筑工程施工许可证", "SG"),
+}
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def apply_effects(session: Session, application: Application, wf) -> None:
+    applied = set(session.scalars(select(AppliedEffect.task_id).where(AppliedEffect.application_id == application.id)))
+    for mark in instances.marked(wf, EFFECTS):
+        if mark.id in applied:
+            continue
+        session.add(AppliedEffect(application_id=application.id, task_id=mark.id, applied_at=now()))
+        props = mark.properties
+        if props.get("issue_certificates"):
+            issue_certificates(session, application, mark, [c.strip() for c in props["issue_certificates"].split(",") if c.strip()])
+        if props.get("revoke_certificates") == "true":
+            revoke_certificates(session, application, mark)
+        if props.get("commitment_status"):
+            move_commitments(session, application, props["commitment_status"])
+        if props.get("bar_enterprise"):
+            months = instances.evaluate(wf, mark.id, props["bar_enterprise"])
+            bar_enterprise(session, application, int(months))
+    session.flush()
+
+
+def issue_certificates(session: Session, application: Application, mark: instances.Mark, codes: list[str]) -> None:
+    """All certificates of one milestone carry the same issue time (jointly issued, 联发)."""
+    issued_at = now()
+    for code in codes:
+        name, prefix = CERTIFICATES.get(code, (code, "ZZ"))
+        certificate = Certificate(
+            application_id=application.id, code=code, name=name, source_task_id=mark.id,
+            number=f"{prefix}{issued_at.astimezone().strftime('%Y')}-{application.id:06d}-{secrets.token_hex(3).upper()}",
+            verification_code=secrets.token_hex(4).upper(), status="valid", issued_at=issued_at,
+        )
+        session.add(certificate)
+    record(session, application.id, "system", "certificates_issued", {"codes": codes, "issued_at": issued_at.isoformat()})
+
+
+def revoke_certificates(session: Session, application: Application, mark: instances.Mark) -> None:
+    moment = now()
+    session.execute(update(Certificate).where(Certificate.application_id == application.id, Certificate.status == "valid")
+                    .values(status="revoked", revoked_at=moment))
+    record(session, application.id, "system", "certificates_revoked", {"at": moment.isoformat(), "by": mark.bpmn_id})
+
+
+def move_commitments(session: Session, application: Application, status: str) -> None:
+    moment = now()
+    for commitment in session.scalars(select(Commitment).where(Commitment.application_id == application.id)):
+        commitment.status, commitment.status_changed_at = status, moment
+    record(session, application.id, "system", f"commitment_{status}", {})
+
+
+def bar_enterprise(session: Session, application: Application, months: int) -> None:
+    """Bad-credit record: commitment-based tracks are closed to the enterprise for `months`."""
+    enterprise = session.get(Enterprise, application.enterprise_id)
+    until = add_months(now(), months)
+    reason = f"申请 {application.id} 的信用承诺未履行且逾期未整改 (commitment on application {application.id} broken and not rectified)"
+    session.add(CreditRecord(enterprise_id=enterprise.id, application_id=application.id, kind="broken_commitment",
+                             reason=reason, recorded_at=now(), barred_until=until))
+    if enterprise.barred_until is None or enterprise.barred_until < until:
+        enterprise.barred_until, enterprise.barred_reason = until, reason
+    record(session, application.id, "system", "enterprise_barred",
+           {"credit_code": enterprise.credit_code, "until": until.isoformat(), "months": months})
