@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -14,6 +15,9 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask as ManualTaskMixin
+from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask as NoneTaskMixin
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
@@ -25,11 +29,19 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 DMN_NAMESPACES = (
-    "https://www.omg.org/spec/DMN/20191111/MODEL/",
-    "http://www.omg.org/spec/DMN/20180521/MODEL/",
-    "https://www.omg.org/spec/DMN/20230324/MODEL/",
-    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",  # DMN 1.3
+    "https://www.omg.org/spec/DMN/20230324/MODEL/",  # DMN 1.5
 )
+# Older DMN namespaces, named so the refusal can say what to do.
+OLD_DMN_NAMESPACES = {
+    "http://www.omg.org/spec/DMN/20180521/MODEL/": "DMN 1.2",
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "DMN 1.1",
+    "http://www.omg.org/spec/DMN/20151101/dmn11.xsd": "DMN 1.1",
+}
+FLOW_ELEMENTS = ("sequenceFlow", "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask",
+                 "receiveTask", "businessRuleTask", "callActivity", "subProcess", "transaction", "startEvent",
+                 "endEvent", "boundaryEvent", "intermediateCatchEvent", "intermediateThrowEvent", "exclusiveGateway",
+                 "parallelGateway", "inclusiveGateway", "eventBasedGateway")
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
 APPLICANT = "applicant"
 DEFAULT_ACTIONS = ("approve", "reject", "return")
@@ -48,8 +60,17 @@ class Problem:
     message: str
 
 
+_REPR = re.compile(r"<Element \{[^}]*\}(\w+) at 0x[0-9a-fA-F]+>")
+
+
+def _clean(message: str) -> str:
+    """lxml element reprs mean nothing to a modeller: name the element kind instead."""
+    return _REPR.sub(lambda m: f"<{m.group(1)}>", message)
+
+
 class DeploymentError(Exception):
     def __init__(self, problems: list[Problem]):
+        problems = list(dict.fromkeys(Problem(p.file, p.element_id, _clean(p.message)) for p in problems))
         super().__init__("; ".join(f"{p.file}:{p.element_id or '-'}: {p.message}" for p in problems))
         self.problems = problems
 
@@ -148,6 +169,11 @@ def is_user_task(task_spec: Any) -> bool:
     return isinstance(task_spec, UserTaskMixin)
 
 
+def is_pass_through(task_spec: Any) -> bool:
+    """Plain and manual tasks: no one works them in Baton (no form, no inbox), so the engine passes them through."""
+    return isinstance(task_spec, (NoneTaskMixin, ManualTaskMixin)) and not is_user_task(task_spec)
+
+
 # ---------------------------------------------------------------- building a deployment
 
 
@@ -173,6 +199,36 @@ def _executable_processes(root: etree._Element) -> list[etree._Element]:
     return [p for p in root.iterfind(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true").lower() != "false"]
 
 
+def _structural_problems(source: SourceFile, root: etree._Element) -> list[Problem]:
+    """What SpiffWorkflow would silently get wrong: repeated ids, and flow elements without one (it drops them)."""
+    problems = []
+    lines: dict[str, list[int]] = {}
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.get("id"):
+            lines.setdefault(element.get("id"), []).append(element.sourceline)
+    for element_id, at in lines.items():
+        if len(at) > 1:
+            problems.append(Problem(source.name, element_id,
+                                    f"id {element_id!r} is used more than once (lines {', '.join(map(str, at))})"))
+    for tag in FLOW_ELEMENTS:
+        for element in root.iter(f"{{{BPMN_NS}}}{tag}"):
+            if not element.get("id"):
+                where = ""
+                if tag == "sequenceFlow":
+                    where = f" from {element.get('sourceRef')!r} to {element.get('targetRef')!r}"
+                problems.append(Problem(source.name, None, f"<{tag}>{where} at line {element.sourceline} has no id; "
+                                        "every flow element needs one"))
+    return problems
+
+
+def _owner(node: etree._Element) -> etree._Element | None:
+    """The nearest enclosing element with an id (the BPMN element a nested setting belongs to)."""
+    owner = node.getparent()
+    while owner is not None and owner.get("id") is None:
+        owner = owner.getparent()
+    return owner
+
+
 def _check_expressions_bpmn(source: SourceFile, root: etree._Element, problems: list[Problem]) -> None:
     """Every condition, script and expression property must compile under the restricted environment."""
 
@@ -187,22 +243,30 @@ def _check_expressions_bpmn(source: SourceFile, root: etree._Element, problems: 
     for cond in root.iter(f"{{{BPMN_NS}}}conditionExpression"):
         flow = cond.getparent()
         check(flow.get("id"), cond.text, "condition")
+    for task in root.iter(f"{{{BPMN_NS}}}businessRuleTask"):
+        if not task.xpath("./bpmn:extensionElements/spiffworkflow:calledDecisionId/text()", namespaces=NS):
+            camunda = task.get(f"{{{CAMUNDA_NS}}}decisionRef")
+            hint = f" (camunda:decisionRef={camunda!r} is Camunda's form, not read here)" if camunda else ""
+            problems.append(Problem(source.name, task.get("id"), "business rule task names no decision: add "
+                                    f"<spiffworkflow:calledDecisionId> in its extensionElements{hint}"))
+    for task in root.iter(f"{{{BPMN_NS}}}serviceTask"):
+        problems.append(Problem(source.name, task.get("id"), "service tasks are not supported: a Baton process calls "
+                                "no external service; use a script task or a user task"))
     for script_task in root.iter(f"{{{BPMN_NS}}}scriptTask"):
         script = script_task.find(f"{{{BPMN_NS}}}script")
         check(script_task.get("id"), script.text if script is not None else None, "script", script=True)
     for tag in ("timeDuration", "timeDate", "timeCycle", "condition", "loopCardinality", "completionCondition"):
         for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
-            owner = node.getparent()
-            while owner is not None and owner.get("id") is None:
-                owner = owner.getparent()
+            owner = _owner(node)
             check(owner.get("id") if owner is not None else None, node.text, tag)
     for prop in root.iter(f"{{{SPIFF_NS}}}property"):
-        owner = prop.getparent().getparent().getparent()
+        owner = _owner(prop)
+        owner_id = owner.get("id") if owner is not None else None
         name, value = prop.get("name"), prop.get("value")
         if name in EXPRESSION_PROPERTIES:
-            check(owner.get("id"), value, name)
+            check(owner_id, value, name)
         elif name == "application_status" and value not in APPLICATION_STATUSES:
-            problems.append(Problem(source.name, owner.get("id"),
+            problems.append(Problem(source.name, owner_id,
                                     f"application_status {value!r} is not one of {', '.join(APPLICATION_STATUSES)}"))
 
 
@@ -308,6 +372,14 @@ def build_deployment(
         except etree.XMLSyntaxError as exc:
             problems.append(Problem(source.name, None, f"malformed XML at line {exc.lineno}: {exc.msg}"))
             continue
+        structural = _structural_problems(source, root)
+        if structural:
+            problems.extend(structural)
+            continue
+        if etree.QName(root).namespace in OLD_DMN_NAMESPACES:
+            problems.append(Problem(source.name, None, f"is {OLD_DMN_NAMESPACES[etree.QName(root).namespace]} "
+                                    "(namespace line 1): only DMN 1.3 is supported; save it as DMN 1.3 in Camunda Modeler"))
+            continue
         if _is_dmn(root):
             ids = _decision_ids(root)
             if len(ids) != 1:
@@ -325,7 +397,10 @@ def build_deployment(
                 continue
             bpmn.append((source, root))
         else:
-            problems.append(Problem(source.name, None, f"root element {root.tag} is neither BPMN 2.0 definitions nor DMN"))
+            problems.append(Problem(source.name, None, (
+                f"root element <{etree.QName(root).localname}> at line {root.sourceline} is in namespace "
+                f"{etree.QName(root).namespace or '(none)'!r}, which is neither BPMN 2.0 ({BPMN_NS}) nor DMN 1.3 "
+                f"({DMN_NAMESPACES[0]})")))
 
     for source, root in bpmn:
         _check_expressions_bpmn(source, root, problems)
@@ -348,6 +423,7 @@ def build_deployment(
         decision_files[decision_id] = source
         try:
             parser.add_dmn_xml(root, filename=source.name)
+            parser.dmn_parsers[decision_id].parse()  # tables are otherwise parsed only when a process uses them
         except ValidationException as exc:
             problems.append(Problem(source.name, exc.id or decision_id, str(exc)))
         except Exception as exc:  # the DMN parser raises plain errors for malformed tables
@@ -398,6 +474,29 @@ def build_deployment(
     return bundles
 
 
+def _call_cycle(spec, subprocess_specs) -> list[tuple[str, str]] | None:
+    """A chain of call activities that comes back to where it started, as (process, call activity id) steps."""
+    specs = {spec.name: spec, **subprocess_specs}
+    path: list[tuple[str, str]] = []
+    on_path: set[str] = set()
+
+    def visit(name: str) -> list[tuple[str, str]] | None:
+        if name in on_path:
+            return path[[p for p, _ in path].index(name):] + [(name, "")]
+        on_path.add(name)
+        for task_spec in specs.get(name).task_specs.values() if name in specs else ():
+            if isinstance(task_spec, SubWorkflowTask) and task_spec.spec in specs:
+                path.append((name, task_spec.bpmn_id))
+                found = visit(task_spec.spec)
+                if found:
+                    return found
+                path.pop()
+        on_path.discard(name)
+        return None
+
+    return visit(spec.name)
+
+
 def _build_bundle(process_id, process, source, parser, process_files, roots, decision_files, forms,
                   known_departments, registry, problems) -> ProcessBundle | None:
     before = len(problems)
@@ -411,6 +510,11 @@ def _build_bundle(process_id, process, source, parser, process_files, roots, dec
         problems.append(Problem(source.name, process_id, f"cannot be built: {exc.__class__.__name__}: {exc}"))
         return None
 
+    cycle = _call_cycle(spec, subprocess_specs)
+    if cycle:
+        problems.append(Problem(source.name, cycle[0][1], "calls itself, so an instance would never return: "
+                                + " → ".join(name for name, _ in cycle)))
+        return None
     used_files = {source.name: source}
     used_forms: dict[str, Any] = {}
     for sub_id in subprocess_specs:

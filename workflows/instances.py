@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .definitions import (
+    is_pass_through,
     is_applicant_task,
     is_user_task,
     task_actions,
@@ -118,10 +119,14 @@ def _wrap(exc: Exception) -> EngineError:
 
 
 def advance(wf: BpmnWorkflow) -> None:
-    """Run everything automatic (scripts, gateways, decisions, due timers) until people must act."""
+    """Run everything automatic (scripts, gateways, decisions, due timers, plain and manual tasks) until people must act."""
     try:
         wf.refresh_timers()
         wf.do_engine_steps()
+        while passing := [t for t in wf.get_tasks(state=TaskState.READY) if is_pass_through(t.task_spec)]:
+            for task in passing:
+                task.run()
+            wf.do_engine_steps()
     except (SpiffWorkflowException, ScriptCompileError) as exc:
         raise _wrap(exc) from exc
 
