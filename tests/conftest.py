@@ -132,3 +132,12 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent: the shared BPMN corpus is only beside the project in the workplace")
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _real_time():
+    """Tests that move the one clock get it back afterwards."""
+    from workflows import clock
+
+    yield
+    clock.reset()

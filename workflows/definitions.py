@@ -543,9 +543,9 @@ def _build_bundle(process_id, process, source, parser, process_files, roots, dec
                 problems.append(Problem(file_name, element, f"actions {unknown} are not among approve, reject, return"))
             if is_applicant_task(task_spec):
                 continue
+            if props.get("department_from"):
+                continue  # decided at run time from the task's data (lead department, multi-instance item)
             department = task_department(task_spec, known_departments)
-            if not department and props.get("department_from"):
-                continue  # multi-instance child: the department is in each item's data
             if department not in known_departments:
                 how = ("its lane" if task_spec.lane and department == task_spec.lane else "its department")
                 problems.append(Problem(
