@@ -292,10 +292,11 @@ def cancel(wf: BpmnWorkflow) -> None:
 def next_timer_at(wf: BpmnWorkflow) -> datetime | None:
     """The earliest time a waiting timer fires, so a worker knows when to wake this instance."""
     earliest = None
+    timer_kinds = {cls.__name__ for cls in (TimerEventDefinition, *TimerEventDefinition.__subclasses__())}
     for event in wf.waiting_events():
-        if event.event_type != TimerEventDefinition.__name__ and "Timer" not in str(event.event_type):
+        if event.event_type not in timer_kinds:
             continue
-        value = event.value
+        value = event.value.get("next") if isinstance(event.value, dict) else event.value  # cycles keep the next firing
         try:
             moment = datetime.fromisoformat(value) if isinstance(value, str) else value
         except ValueError:
