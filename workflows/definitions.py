@@ -252,6 +252,10 @@ def _check_expressions_bpmn(source: SourceFile, root: etree._Element, problems: 
     for task in root.iter(f"{{{BPMN_NS}}}serviceTask"):
         problems.append(Problem(source.name, task.get("id"), "service tasks are not supported: a Baton process calls "
                                 "no external service; use a script task or a user task"))
+    for tag in ("preScript", "postScript"):
+        for node in root.iter(f"{{{SPIFF_NS}}}{tag}"):
+            owner = _owner(node)
+            check(owner.get("id") if owner is not None else None, node.text, tag, script=True)
     for script_task in root.iter(f"{{{BPMN_NS}}}scriptTask"):
         script = script_task.find(f"{{{BPMN_NS}}}script")
         check(script_task.get("id"), script.text if script is not None else None, "script", script=True)
