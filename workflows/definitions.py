@@ -28,15 +28,14 @@ from .scripting import ScriptCompileError, compile_expression, compile_script
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-DMN_NAMESPACES = (
-    "https://www.omg.org/spec/DMN/20191111/MODEL/",  # DMN 1.3
-    "https://www.omg.org/spec/DMN/20230324/MODEL/",  # DMN 1.5
-)
+DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/",)  # DMN 1.3
 # Older DMN namespaces, named so the refusal can say what to do.
 OLD_DMN_NAMESPACES = {
     "http://www.omg.org/spec/DMN/20180521/MODEL/": "DMN 1.2",
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "DMN 1.1",
     "http://www.omg.org/spec/DMN/20151101/dmn11.xsd": "DMN 1.1",
+    "http://www.omg.org/spec/DMN/20151101": "DMN 1.1",
+    "https://www.omg.org/spec/DMN/20230324/MODEL/": "DMN 1.5",
 }
 FLOW_ELEMENTS = ("sequenceFlow", "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask",
                  "receiveTask", "businessRuleTask", "callActivity", "subProcess", "transaction", "startEvent",
@@ -249,6 +248,9 @@ def _check_expressions_bpmn(source: SourceFile, root: etree._Element, problems: 
             hint = f" (camunda:decisionRef={camunda!r} is Camunda's form, not read here)" if camunda else ""
             problems.append(Problem(source.name, task.get("id"), "business rule task names no decision: add "
                                     f"<spiffworkflow:calledDecisionId> in its extensionElements{hint}"))
+    for store in root.iter(f"{{{BPMN_NS}}}dataStore"):
+        problems.append(Problem(source.name, store.get("id"), f"data store {store.get('name')!r} (line {store.sourceline}) "
+                                "is not supported: keep documents and data in the application, not in a data store"))
     for task in root.iter(f"{{{BPMN_NS}}}serviceTask"):
         problems.append(Problem(source.name, task.get("id"), "service tasks are not supported: a Baton process calls "
                                 "no external service; use a script task or a user task"))
@@ -382,7 +384,8 @@ def build_deployment(
             continue
         if etree.QName(root).namespace in OLD_DMN_NAMESPACES:
             problems.append(Problem(source.name, None, f"is {OLD_DMN_NAMESPACES[etree.QName(root).namespace]} "
-                                    "(namespace line 1): only DMN 1.3 is supported; save it as DMN 1.3 in Camunda Modeler"))
+                                    f"(namespace line {root.sourceline}): only DMN 1.3 is supported; "
+                                    "save it as DMN 1.3 in Camunda Modeler"))
             continue
         if _is_dmn(root):
             ids = _decision_ids(root)
@@ -516,7 +519,8 @@ def _build_bundle(process_id, process, source, parser, process_files, roots, dec
 
     cycle = _call_cycle(spec, subprocess_specs)
     if cycle:
-        problems.append(Problem(source.name, cycle[0][1], "calls itself, so an instance would never return: "
+        problems.append(Problem(process_files.get(cycle[0][0], source).name, cycle[0][1],
+                                "calls itself, so an instance would never return: "
                                 + " → ".join(name for name, _ in cycle)))
         return None
     used_files = {source.name: source}

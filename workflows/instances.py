@@ -60,6 +60,9 @@ REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
 SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
 
 
+MAX_PASS_THROUGH_ROUNDS = 1000
+
+
 class EngineError(Exception):
     """A script, condition or decision table failed while the engine ran; names the BPMN element."""
 
@@ -123,10 +126,16 @@ def advance(wf: BpmnWorkflow) -> None:
     try:
         wf.refresh_timers()
         wf.do_engine_steps()
-        while passing := [t for t in wf.get_tasks(state=TaskState.READY) if is_pass_through(t.task_spec)]:
+        for _ in range(MAX_PASS_THROUGH_ROUNDS):
+            passing = [t for t in wf.get_tasks(state=TaskState.READY) if is_pass_through(t.task_spec)]
+            if not passing:
+                break
             for task in passing:
                 task.run()
             wf.do_engine_steps()
+        else:
+            raise EngineError(passing[0].task_spec.bpmn_id, f"still looping after {MAX_PASS_THROUGH_ROUNDS} passes "
+                              "through plain tasks: a loop without an end (set loopMaximum or a reachable condition)")
     except (SpiffWorkflowException, ScriptCompileError) as exc:
         raise _wrap(exc) from exc
 

@@ -1,0 +1,44 @@
+"""Accepted with minor items missing (容缺受理): recorded, the decision goes on, a missed date shows."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.helpers import application, auth, decide, form_examples, open_task, project
+from workflows import clock
+
+PROCESSES = {  # process -> its start form
+    "parallel_review": "project.schema.json",
+    "housing_relay": "housing_relay.start.schema.json",
+    "joint_review": "joint_review.start.schema.json",
+}
+
+
+@pytest.mark.parametrize("process", sorted(PROCESSES))
+def test_every_acceptance_takes_minor_items_and_the_decision_goes_on(client, process):
+    body = {"process": process, "project": form_examples(PROCESSES[process])[0]}
+    app = client.post("/api/v1/applications", json=body, headers=auth("acme")).json()
+    accept = open_task(client, app["id"], "service-window")
+    promised = (clock.now() + timedelta(days=10)).date().isoformat()
+    decide(client, accept, data={"minor_items_pending": ["消防设计审查意见"], "promised_date": promised})
+    after = application(client, app["id"], "acme")
+    assert after["minor_items"] == [{"items": ["消防设计审查意见"], "promised_date": promised, "fulfilled_at": None,
+                                     "overdue": False}]
+    assert after["status"] == "in_review" and after["open_tasks"]  # the next step opened all the same
+
+
+def test_a_missed_promise_shows_and_a_late_delivery_closes_it(client):
+    app = client.post("/api/v1/applications", json={"process": "parallel_review", "project": project()},
+                      headers=auth("acme")).json()
+    promised = (clock.now() + timedelta(days=3)).date().isoformat()
+    decide(client, open_task(client, app["id"], "service-window"),
+           data={"minor_items_pending": ["施工合同"], "promised_date": promised})
+    clock.advance(timedelta(days=5))
+    late = application(client, app["id"], "acme")
+    assert late["minor_items"][0]["overdue"] is True
+    r = client.post(f"/api/v1/applications/{app['id']}/supplements", headers=auth("acme"), json={"note": "补交施工合同"})
+    assert r.status_code == 200, r.text
+    done = r.json()["minor_items"][0]
+    assert done["fulfilled_at"] is not None and done["overdue"] is False
+    assert any(e["event"] == "minor_items_fulfilled" for e in r.json()["timeline"])

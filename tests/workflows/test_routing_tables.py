@@ -1,0 +1,96 @@
+"""Every decision-table row, with projects on both sides of each threshold (domain.md, 水利部令第53号 …)."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import pytest
+
+from app.config import PROJECT_ROOT
+from app.processes.service import read_directory
+from tests.helpers import project
+from workflows import instances
+from workflows.definitions import build_deployment
+
+DEPARTMENTS = ["service-window", "development-reform", "natural-resources", "real-estate-registry",
+               "ecology-environment", "water-affairs", "housing-construction"]
+ITEM_KEYS = ("establishment_item", "eia_item", "energy_item", "swc_item", "permit_item")
+CLEAN = dict(industry="office", sensitive_area=False, annual_energy_tce=10, annual_electricity_kwh=1000,
+             land_area_ha=0.1, earthwork_m3=100, total_investment_yuan=5_000_000, floor_area_m2=2_000,
+             investment_type="enterprise", in_verification_catalogue=False)
+
+
+@lru_cache
+def spec():
+    bundles = build_deployment(read_directory(PROJECT_ROOT / "bpmn"), departments=DEPARTMENTS,
+                               serializer_registry=instances.REGISTRY)
+    bundle = next(b for b in bundles if b.process_id == "parallel_review")
+    return instances.process_spec(f"routing-{bundle.content_hash}", json.dumps(bundle.spec))
+
+
+def route(**changes) -> dict:
+    wf = instances.start(spec(), {"project": project(**{**CLEAN, **changes})})
+    data = instances.data(wf)
+    return {key: data.get(key) for key in ITEM_KEYS} | {"required_items": data["required_items"]}
+
+
+@pytest.mark.parametrize("changes, expected", [
+    (dict(investment_type="government"), "gov_approval"),
+    (dict(investment_type="government", in_verification_catalogue=True), "gov_approval"),
+    (dict(in_verification_catalogue=True), "enterprise_verification"),
+    (dict(), "enterprise_filing"),
+])
+def test_project_establishment(changes, expected):
+    assert route(**changes)["establishment_item"] == expected
+
+
+@pytest.mark.parametrize("industry, sensitive, expected", [
+    ("chemical", False, "eia_report_book"), ("chemical", True, "eia_report_book"),
+    ("cement", False, "eia_report_book"),
+    ("general_manufacturing", False, "eia_report_form"), ("general_manufacturing", True, "eia_report_book"),
+    ("data_center", False, "eia_report_form"),
+    ("hotel", False, "eia_registration"), ("hotel", True, "eia_report_form"),
+    ("office", False, None), ("office", True, "eia_registration"),
+])
+def test_eia_category_from_the_industry_table_and_sensitive_area(industry, sensitive, expected):
+    assert route(industry=industry, sensitive_area=sensitive)["eia_item"] == expected
+
+
+@pytest.mark.parametrize("changes, expected", [
+    (dict(annual_energy_tce=999, annual_electricity_kwh=4_999_999), None),
+    (dict(annual_energy_tce=1000, annual_electricity_kwh=4_999_999), "energy_review_local"),
+    (dict(annual_energy_tce=999, annual_electricity_kwh=5_000_000), "energy_review_local"),
+    (dict(annual_energy_tce=9_999), "energy_review_local"),
+    (dict(annual_energy_tce=10_000), "energy_review_provincial"),
+    (dict(industry="wind_power", annual_energy_tce=20_000), None),
+    (dict(industry="railway", annual_energy_tce=5_000), None),
+    (dict(industry="data_center", annual_energy_tce=20_000), "energy_review_provincial"),
+])
+def test_energy_review(changes, expected):
+    assert route(**changes)["energy_item"] == expected
+
+
+@pytest.mark.parametrize("land, earth, expected", [
+    (0.49, 999, None), (0.5, 999, "swc_report_form"), (0.49, 1_000, "swc_report_form"),
+    (4.99, 49_999, "swc_report_form"), (5, 49_999, "swc_report_book"), (4.99, 50_000, "swc_report_book"),
+])
+def test_soil_and_water_plan(land, earth, expected):
+    assert route(land_area_ha=land, earthwork_m3=earth)["swc_item"] == expected
+
+
+@pytest.mark.parametrize("changes, expected", [
+    (dict(total_investment_yuan=300_000), None),
+    (dict(total_investment_yuan=300_001), "construction_permit"),
+    (dict(floor_area_m2=300), None),
+    (dict(floor_area_m2=301), "construction_permit"),
+    (dict(industry="heritage_works"), None), (dict(industry="emergency_works"), None),
+    (dict(industry="temporary_works"), None), (dict(industry="military_works"), None),
+])
+def test_construction_permit(changes, expected):
+    assert route(**changes)["permit_item"] == expected
+
+
+def test_required_items_list_every_chosen_code_in_table_order():
+    routed = route(industry="chemical", land_area_ha=6, annual_energy_tce=12_000, investment_type="government")
+    assert routed["required_items"] == ["gov_approval", "eia_report_book", "energy_review_provincial",
+                                        "swc_report_book", "construction_permit"]
