@@ -74,12 +74,16 @@ def make_backend(kind: str, tmp: Path) -> tuple[Backend, callable]:
     else:
         url = f"sqlite:///{tmp / 'baton-test.db'}"
         cleanup = lambda: None  # noqa: E731
-    upgrade(url)
-    db = Database(url)
-    deploy(db, read_directory(PROJECT_ROOT / "bpmn"), "tests")
-    from tests.helpers import create_users
+    try:
+        upgrade(url)
+        db = Database(url)
+        deploy(db, read_directory(PROJECT_ROOT / "bpmn"), "tests")
+        from tests.helpers import create_users
 
-    create_users(db)
+        create_users(db)
+    except BaseException:
+        cleanup()  # a failed setup leaves no database behind
+        raise
     storage = tmp / "files"
     storage.mkdir()
     return Backend(kind, url, db, storage), cleanup

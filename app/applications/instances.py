@@ -29,8 +29,13 @@ def engine_error(exc: instances.EngineError) -> Invalid:
 
 
 def locked(session: Session, application_id: int) -> Application:
-    """The application row, locked for this transaction (SQLite: the transaction already holds the write lock)."""
-    application = session.scalar(select(Application).where(Application.id == application_id).with_for_update())
+    """The application row, locked for this transaction (SQLite: the transaction already holds the write lock).
+
+    FOR NO KEY UPDATE: it serialises commands on the instance, yet lets a concurrent claim insert rows that
+    refer to the application (their foreign-key check takes KEY SHARE), so a claim racing a completion
+    cannot deadlock."""
+    application = session.scalar(select(Application).where(Application.id == application_id)
+                              .with_for_update(key_share=True))
     if application is None:
         raise NotFound(f"application {application_id} not found")
     return application

@@ -157,6 +157,26 @@ def test_parallel_reviews_complete_at_once(servers, clients, round_):
         assert (seen["status"], seen["decision"]) == ("completed", "approve")
 
 
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_claims_racing_a_rejection_never_fail(servers, clients, round_):
+    """A rejection cancels the other reviews while their reviewers claim them: no deadlock, no 500, one outcome."""
+    a, b = clients[round_ % 2], clients[(round_ + 1) % 2]
+    app = submit(a)
+    [window] = app["open_tasks"]
+    ok(a.post(f"/tasks/{window['id']}/claim", headers=auth("window")))
+    ok(b.post(f"/tasks/{window['id']}/complete", headers=auth("window"), json={"decision": "approve", "data": {}}))
+    first, *others = application(a, app["id"])["open_tasks"]
+    ok(a.post(f"/tasks/{first['id']}/claim", headers=auth(REVIEWER_OF[first["department"]])))
+    calls = [lambda c: c.post(f"/tasks/{first['id']}/complete", headers=auth(REVIEWER_OF[first["department"]]),
+                              json={"decision": "reject", "opinion": "不予许可", "data": {}})]
+    calls += [lambda c, t=t: c.post(f"/tasks/{t['id']}/claim", headers=auth(REVIEWER_OF[t["department"]])) for t in others]
+    responses = at_once(servers, calls)
+    assert responses[0].status_code == 200, f"the rejection: {responses[0].status_code} {responses[0].text}"
+    assert all(r.status_code in (200, 409) for r in responses[1:]), [(r.status_code, r.text) for r in responses[1:]]
+    final = application(a, app["id"])
+    assert final["status"] == "rejected" and final["open_tasks"] == []
+
+
 def test_servers_logged_no_errors(server_logs):
     """No request failed inside a server (a 500, a deadlock, a serialization failure) during the rounds above."""
     for server in server_logs:
