@@ -21,11 +21,12 @@ def review_departments(client, app_id) -> set[str]:
 
 def test_first_example_needs_two_departments_and_is_approved_when_all_approve(client):
     app = submit(client)
-    assert app["status"] == "in_review"
+    assert app["status"] == "in_review" and (app["stage"], app["stage_name"]) == ("acceptance", "受理")
     assert [t["department"] for t in app["open_tasks"]] == ["service-window"]
     accept(client, app["id"])
     departments = review_departments(client, app["id"])
     assert len(departments) >= 2
+    assert application(client, app["id"])["stage_name"] == "并联审批"
     for department in sorted(departments):
         decide(client, open_task(client, app["id"], department))
     final = application(client, app["id"], "acme")

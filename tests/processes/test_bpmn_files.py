@@ -85,3 +85,15 @@ def test_every_file_deploys_through_the_api(client):
         start_form = listed[process_id]["start_form"]
         example = start_form["examples"][0]
         assert list(Draft202012Validator(start_form).iter_errors(example)) == []
+
+
+@pytest.mark.parametrize("path", PROCESS_FILES, ids=lambda p: p.name)
+def test_every_user_task_names_its_stage(path):
+    root = etree.parse(str(path)).getroot()
+    spiff = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+    missing = []
+    for task in root.iter(f"{BPMN}userTask"):
+        props = {p.get("name"): p.get("value") for p in task.iter(f"{spiff}property")}
+        if not props.get("stage") or not CHINESE.search(props.get("stage_name", "")):
+            missing.append(task.get("id"))
+    assert missing == []
