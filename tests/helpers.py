@@ -96,3 +96,20 @@ def decide(client, task: dict, decision: str = "approve", user: str | None = Non
                     json={"decision": decision, "opinion": opinion, "data": data or {}})
     assert r.status_code == 200, r.text
     return r.json()
+
+
+DEPARTMENT_CODES = ("service-window", "development-reform", "natural-resources", "real-estate-registry",
+                    "ecology-environment", "water-affairs", "housing-construction")
+
+
+@lru_cache
+def deployed_spec(process_id: str):
+    """A process of bpmn/ as the engine runs it, built without a database (engine-room tests)."""
+    from app.processes.service import read_directory
+    from workflows import instances
+    from workflows.definitions import build_deployment
+
+    bundles = build_deployment(read_directory(PROJECT_ROOT / "bpmn"), departments=DEPARTMENT_CODES,
+                               serializer_registry=instances.REGISTRY)
+    bundle = next(b for b in bundles if b.process_id == process_id)
+    return instances.process_spec(f"tests-{process_id}-{bundle.content_hash}", json.dumps(bundle.spec))

@@ -1,28 +1,13 @@
 """Instances without their spec: stored small, restored with the restricted engine attached."""
 from __future__ import annotations
 
-import json
-
-from app.config import PROJECT_ROOT
-from app.processes.service import read_directory
-from tests.helpers import form_examples
+from tests.helpers import deployed_spec, form_examples
 from workflows import instances
-from workflows.definitions import build_deployment
 from workflows.scripting import SCRIPT_ENGINE
-
-DEPARTMENTS = ["service-window", "development-reform", "natural-resources", "real-estate-registry",
-               "ecology-environment", "water-affairs", "housing-construction"]
-
-
-def parallel_review():
-    bundles = build_deployment(read_directory(PROJECT_ROOT / "bpmn"), departments=DEPARTMENTS,
-                               serializer_registry=instances.REGISTRY)
-    bundle = next(b for b in bundles if b.process_id == "parallel_review")
-    return instances.process_spec(f"test-{bundle.content_hash}", json.dumps(bundle.spec))
 
 
 def test_state_is_stored_without_the_spec_and_restores_with_the_restricted_engine():
-    spec = parallel_review()
+    spec = deployed_spec("parallel_review")
     wf = instances.start(spec, {"project": form_examples("project.schema.json")[0]})
     state = instances.dump(wf)
     assert '"spec"' not in state[:200] and "task_specs" not in state
@@ -37,7 +22,7 @@ def test_state_is_stored_without_the_spec_and_restores_with_the_restricted_engin
 
 
 def test_completing_a_task_that_is_not_ready_is_refused():
-    spec = parallel_review()
+    spec = deployed_spec("parallel_review")
     wf = instances.start(spec, {"project": form_examples("project.schema.json")[0]})
     [accept] = [v for v in instances.user_tasks(wf) if v.state == "ready"]
     instances.complete(wf, accept.id, {"decision": "approve"})

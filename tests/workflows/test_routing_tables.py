@@ -1,35 +1,19 @@
 """Every decision-table row, with projects on both sides of each threshold (domain.md, 水利部令第53号 …)."""
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-
 import pytest
 
-from app.config import PROJECT_ROOT
-from app.processes.service import read_directory
-from tests.helpers import project
+from tests.helpers import deployed_spec, project
 from workflows import instances
-from workflows.definitions import build_deployment
 
-DEPARTMENTS = ["service-window", "development-reform", "natural-resources", "real-estate-registry",
-               "ecology-environment", "water-affairs", "housing-construction"]
 ITEM_KEYS = ("establishment_item", "eia_item", "energy_item", "swc_item", "permit_item")
 CLEAN = dict(industry="office", sensitive_area=False, annual_energy_tce=10, annual_electricity_kwh=1000,
              land_area_ha=0.1, earthwork_m3=100, total_investment_yuan=5_000_000, floor_area_m2=2_000,
              investment_type="enterprise", in_verification_catalogue=False)
 
 
-@lru_cache
-def spec():
-    bundles = build_deployment(read_directory(PROJECT_ROOT / "bpmn"), departments=DEPARTMENTS,
-                               serializer_registry=instances.REGISTRY)
-    bundle = next(b for b in bundles if b.process_id == "parallel_review")
-    return instances.process_spec(f"routing-{bundle.content_hash}", json.dumps(bundle.spec))
-
-
 def route(**changes) -> dict:
-    wf = instances.start(spec(), {"project": project(**{**CLEAN, **changes})})
+    wf = instances.start(deployed_spec("parallel_review"), {"project": project(**{**CLEAN, **changes})})
     data = instances.data(wf)
     return {key: data.get(key) for key in ITEM_KEYS} | {"required_items": data["required_items"]}
 
