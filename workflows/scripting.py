@@ -20,7 +20,9 @@ _BUILTINS.update(
     {name: getattr(builtins, name)
      for name in ("min", "max", "sum", "any", "all", "sorted", "enumerate", "zip", "dict", "set", "reversed", "map", "filter")}
 )
-for _unsafe in ("setattr", "delattr", "__build_class__", "id"):
+# No classes, no attribute writes, and nothing that can stop the worker thread that runs timers.
+for _unsafe in ("setattr", "delattr", "__build_class__", "id", "BaseException", "SystemExit", "KeyboardInterrupt",
+                "GeneratorExit"):
     _BUILTINS.pop(_unsafe, None)
 
 _GUARDS: dict[str, Any] = {
@@ -75,9 +77,12 @@ def compile_script(script: str) -> CodeType:
         tree = ast.parse(script)
     except SyntaxError as exc:
         raise ScriptCompileError([f"Line {exc.lineno}: SyntaxError: {exc.msg}"])
-    imports = [node.lineno for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
-    if imports:  # RestrictedPython would only refuse them when run; say so at deploy time
-        raise ScriptCompileError([f"Line {line}: import is not allowed in process scripts" for line in imports])
+    refused = [f"Line {node.lineno}: import is not allowed in process scripts"  # RestrictedPython refuses them only when run
+               for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    refused += [f"Line {node.lineno}: while loops are not allowed in process scripts (one that never ends would hold "
+                "the instance); loop over a list instead" for node in ast.walk(tree) if isinstance(node, ast.While)]
+    if refused:
+        raise ScriptCompileError(refused)
     result = compile_restricted_exec(script)
     if result.errors or result.code is None:
         raise ScriptCompileError(list(result.errors) or ["does not compile"])

@@ -14,6 +14,7 @@ from app.audit.service import record
 from app.auth.models import Enterprise
 from app.clock import now
 from workflows import instances
+from workflows.calendar import CHINA
 
 EFFECTS = ("issue_certificates", "commitment_status", "revoke_certificates", "bar_enterprise")
 
@@ -48,7 +49,9 @@ def apply_effects(session: Session, application: Application, wf) -> None:
             move_commitments(session, application, props["commitment_status"])
         if props.get("bar_enterprise"):
             months = instances.evaluate(wf, mark.id, props["bar_enterprise"])
-            bar_enterprise(session, application, int(months))
+            if isinstance(months, bool) or not isinstance(months, int) or months < 0:
+                raise instances.EngineError(mark.bpmn_id, f"bar_enterprise gives {months!r}, not a number of months")
+            bar_enterprise(session, application, months)
     session.flush()
 
 
@@ -59,7 +62,7 @@ def issue_certificates(session: Session, application: Application, mark: instanc
         name, prefix = CERTIFICATES.get(code, (code, "ZZ"))
         certificate = Certificate(
             application_id=application.id, code=code, name=name, source_task_id=mark.id,
-            number=f"{prefix}{issued_at.astimezone().strftime('%Y')}-{application.id:06d}-{secrets.token_hex(3).upper()}",
+            number=f"{prefix}{issued_at.astimezone(CHINA).strftime('%Y')}-{application.id:06d}-{secrets.token_hex(3).upper()}",
             verification_code=secrets.token_hex(4).upper(), status="valid", issued_at=issued_at,
         )
         session.add(certificate)

@@ -1,34 +1,28 @@
 """Applications: submit, read, track, supplement, withdraw. Each command is one transaction."""
 from __future__ import annotations
 
-from jsonschema import Draft202012Validator
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.applications import instances as store
-from app.applications.models import Application, Certificate, Commitment, MinorItems, Supplement
+from app.applications import store
+from app.applications.models import STATUSES, Application, Certificate, Commitment, MinorItems, Supplement
 from app.audit.service import record, timeline
 from app.auth.models import Enterprise
 from app.auth.policy import Actor, require_owner, require_role, require_see_application
 from app.clock import now
 from app.db import Database
 from app.documents import service as documents
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, NotFound
+from app.platform.forms import schema_errors
 from app.platform.pagination import PageParams, paginate
 from app.processes.service import latest_definition, spec_of, start_form_of
 from app.tasks.models import Task
 from app.tasks.service import describe_task
 from workflows import instances
-from workflows.calendar import CHINA, due_at
+from workflows.calendar import CHINA, TimeLimitError, due_at
 
 ACTIVE = ("in_review", "awaiting_supplement")
-
-
-def schema_errors(schema: dict, value, loc: list) -> list[dict]:
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return [{"loc": [*loc, *e.absolute_path], "msg": e.message}
-            for e in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))]
 
 
 def summary(app: Application) -> dict:
@@ -151,7 +145,11 @@ def _submit(session: Session, actor: Actor, process: str, project: dict, documen
                                                           "documents": attached})
     try:
         if start.get("time_limit"):
-            app.due_at = due_at(moment, str(instances.evaluate_on({"project": project}, start["time_limit"])))
+            limit = str(instances.evaluate_on({"project": project}, start["time_limit"]))
+            try:
+                app.due_at = due_at(moment, limit)
+            except TimeLimitError as exc:
+                raise instances.EngineError("start event", f"time_limit: {exc}") from exc
         wf = instances.start(spec, {"project": project, "documents": attached})
         failures = instances.data(wf).get("eligibility_failures") or []
         refusals += [{"loc": ["body", "project", f["field"]], "msg": f["message"]} for f in failures]
@@ -184,14 +182,14 @@ def get(db: Database, actor: Actor, application_id: int) -> dict:
     with db.transaction() as session:
         app = session.get(Application, application_id)
         if app is None:
-            from app.errors import NotFound
-
             raise NotFound(f"application {application_id} not found")
         require_see_application(session, actor, app)
         return detail(session, app)
 
 
 def list_applications(db: Database, actor: Actor, status: str | None, params: PageParams) -> dict:
+    if status and status not in STATUSES:
+        raise Invalid([{"loc": ["query", "status"], "msg": f"must be one of {', '.join(STATUSES)}"}])
     query = select(Application).order_by(Application.updated_at.desc(), Application.id.desc())
     if status:
         query = query.where(Application.status == status)
@@ -215,7 +213,7 @@ def supplement(db: Database, actor: Actor, application_id: int, note: str, docum
                                                  Task.status == "open").order_by(Task.created_at).limit(1))
         pending = list(session.scalars(select(MinorItems).where(MinorItems.application_id == app.id,
                                                                 MinorItems.fulfilled_at.is_(None))))
-        if task is None and not pending:
+        if task is None and not (pending and app.status not in ("withdrawn", "rejected", "revoked")):
             raise Conflict(f"application {app.id} is not awaiting a supplement (status {app.status})")
         attached = documents.attach(session, actor, app, document_ids, ["body", "documents"])
         if task is None:  # the minor items promised at acceptance (容缺受理) arrive; the process was never held up

@@ -11,6 +11,7 @@ from app.auth.policy import Actor, require_lead_of, require_task_department
 from app.clock import now
 from app.db import Database
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.forms import schema_errors
 from app.platform.pagination import PageParams, paginate
 from app.tasks.models import Task
 
@@ -111,20 +112,23 @@ def assign(db: Database, actor: Actor, task_id: str, username: str) -> dict:
         task = _task(session, task_id)
         require_task_department(actor, task)
         require_lead_of(actor, task.department)
-        if task.status not in ("open", "claimed"):
-            raise Conflict(f"task {task.id} is {task.status}")
         user = session.scalar(select(User).where(User.username == username))
         if user is None or user.role not in ("reviewer", "lead") or task.department not in user.departments:
             raise Invalid([{"loc": ["body", "username"], "msg": f"{username!r} is not a reviewer or lead of {task.department}"}])
-        task.status, task.assignee_id, task.claimed_at = "claimed", user.id, now()
+        # Compare-and-set, like a claim: a task completed or cancelled meanwhile stays as it is.
+        result = session.execute(update(Task).where(Task.id == task_id, Task.status.in_(("open", "claimed")))
+                                 .values(status="claimed", assignee_id=user.id, claimed_at=now()))
+        session.refresh(task)
+        if result.rowcount != 1:
+            raise Conflict(f"task {task.id} is {task.status}")
         record(session, task.application_id, actor.username, "task_assigned",
                {"task_id": task.id, "name": task.name, "to": user.username})
         return describe_task(session, task)
 
 
 def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: str, data: dict) -> dict:
-    from app.applications import instances as store
-    from app.applications.service import schema_errors
+    from app.applications import store
+    from app.applications.minor_items import record_minor_items
     from workflows import instances
 
     with db.transaction() as session:
@@ -158,13 +162,3 @@ def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: s
         store.save(session, application, wf, actor.username)
         return describe_task(session, task, application)
 
-
-def record_minor_items(session: Session, application_id: int, task_id: str, items: list[str], promised: str) -> None:
-    """Accepted with minor items missing (容缺受理): the decision goes on; the promise is kept in view."""
-    from datetime import date
-
-    from app.applications.models import MinorItems
-
-    session.add(MinorItems(application_id=application_id, task_id=task_id, items=list(items),
-                           promised_date=date.fromisoformat(promised), recorded_at=now()))
-    record(session, application_id, "system", "minor_items_pending", {"items": list(items), "promised_date": promised})

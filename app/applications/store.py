@@ -63,7 +63,17 @@ DECIDED = ("approved", "rejected")
 
 
 def save(session: Session, application: Application, wf, actor: str, *, status: str | None = None) -> Saved:
-    """Write the new state (version bumped), apply milestone effects, project the inbox, record what changed."""
+    """Write the new state (version bumped), apply milestone effects, project the inbox, record what changed.
+
+    A failure of the process (an unknown department, a bad time limit, a failing effect) raises Invalid naming the
+    element; the caller's transaction then rolls everything back."""
+    try:
+        return _save(session, application, wf, actor, status)
+    except instances.EngineError as exc:
+        raise engine_error(exc) from exc
+
+
+def _save(session: Session, application: Application, wf, actor: str, status: str | None) -> Saved:
     from app.applications.effects import apply_effects
 
     definition = definition_of(session, application)
@@ -107,7 +117,7 @@ def project_tasks(session: Session, application: Application, definition: Proces
     seen = set()
     moment = now()
     known = set(session.scalars(select(Department.code)))
-    for view in instances.user_tasks(wf):
+    for view in instances.user_tasks(wf, known):
         seen.add(view.id)
         row = rows.get(view.id)
         if view.state == "ready" and row is None:
