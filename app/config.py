@@ -26,11 +26,13 @@ class Settings(BaseSettings):
     ])
     worker_enabled: bool = True
     worker_interval_seconds: float = 5.0
-    page_size_max: int = 200
 
     def require_secret(self) -> str:
         if not self.secret_key:
             raise SystemExit("BATON_SECRET_KEY is not set: set it to a long random string (e.g. `openssl rand -hex 32`); only `baton demo` runs without one")
+        if len(self.secret_key) < 32:
+            raise SystemExit(f"BATON_SECRET_KEY is {len(self.secret_key)} characters long; tokens signed with it could be "
+                             "guessed: use at least 32 (e.g. `openssl rand -hex 32`)")
         return self.secret_key
 
 

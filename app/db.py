@@ -53,8 +53,9 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            # One writer at a time, taken at the start: the SQLite stand-in for locking the instance row.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Commands take the one writer's lock at the start: the SQLite stand-in for locking the instance row.
+            # Reads begin deferred and, in WAL mode, never wait for a writer.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("baton_read_only") else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -67,10 +68,20 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.engine.execution_options(baton_read_only=True), expire_on_commit=False)
 
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A query: a consistent snapshot that writes nothing (on SQLite it does not queue behind commands)."""
+        session = self.read_sessions()
+        try:
+            yield session
+        finally:
+            session.close()  # ends the transaction; what was loaded stays readable
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

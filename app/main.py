@@ -1,9 +1,11 @@
 """The FastAPI application: routers under /api/v1, error handlers, the worker's lifetime."""
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.applications.router import router as applications_router
@@ -50,10 +52,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             with db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             return {"status": "ok", "database": "ok"}
-        except Exception as exc:  # report, don't crash: load balancers read this
-            from fastapi.responses import JSONResponse
-
-            return JSONResponse(status_code=503, content={"status": "error", "database": str(exc)[:200]})
+        except Exception:  # report, don't crash: load balancers read this; the details go to the log only
+            logging.getLogger(__name__).exception("health check: database unreachable")
+            return JSONResponse(status_code=503, content={"status": "error", "database": "unreachable"})
 
     app.include_router(api)
     return app

@@ -60,13 +60,3 @@ def due_at(start: datetime, limit: str) -> datetime:
         last_day = local.date() + timedelta(days=amount)
     return datetime.combine(last_day, time(23, 59, 59), tzinfo=CHINA)
 
-
-def working_days_between(start: datetime, end: datetime) -> int:
-    """How many working days after `start`'s day `end` falls on (0 = same day)."""
-    first, last = start.astimezone(CHINA).date(), end.astimezone(CHINA).date()
-    count, current = 0, first
-    while current < last:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            count += 1
-    return count

@@ -180,7 +180,7 @@ def _line(node: etree._Element) -> str:
     return f" (line {node.sourceline})" if getattr(node, "sourceline", None) else ""
 
 
-def _parse_xml(source: SourceFile) -> etree._Element:
+def parse_xml(source: SourceFile) -> etree._Element:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     return etree.fromstring(source.content, parser)
 
@@ -189,7 +189,7 @@ def _is_dmn(root: etree._Element) -> bool:
     return etree.QName(root).namespace in DMN_NAMESPACES
 
 
-def _decision_ids(root: etree._Element) -> list[str]:
+def decision_ids(root: etree._Element) -> list[str]:
     ns = etree.QName(root).namespace
     return [d.get("id") for d in root.findall(f"{{{ns}}}decision")]
 
@@ -374,7 +374,7 @@ def build_deployment(
             problems.append(Problem(source.name, None, "only .bpmn, .dmn and form .json files can be deployed"))
             continue
         try:
-            root = _parse_xml(source)
+            root = parse_xml(source)
         except etree.XMLSyntaxError as exc:
             problems.append(Problem(source.name, None, f"malformed XML at line {exc.lineno}: {exc.msg}"))
             continue
@@ -388,7 +388,7 @@ def build_deployment(
                                     "save it as DMN 1.3 in Camunda Modeler"))
             continue
         if _is_dmn(root):
-            ids = _decision_ids(root)
+            ids = decision_ids(root)
             if len(ids) != 1:
                 problems.append(Problem(source.name, None, f"a .dmn file must hold exactly one decision, found {len(ids)}"))
                 continue
@@ -422,7 +422,7 @@ def build_deployment(
     decision_files: dict[str, SourceFile] = {}
     uploaded_decisions = set()
     for source, root in dmn:
-        decision_id = _decision_ids(root)[0]
+        decision_id = decision_ids(root)[0]
         if decision_id in uploaded_decisions:
             problems.append(Problem(source.name, decision_id, f"decision id {decision_id!r} is given by two uploaded files"))
             continue
@@ -436,8 +436,8 @@ def build_deployment(
         except Exception as exc:  # the DMN parser raises plain errors for malformed tables
             problems.append(Problem(source.name, decision_id, f"invalid decision table: {exc}"))
     for source in catalogue.dmn_files:
-        root = _parse_xml(source)
-        decision_id = _decision_ids(root)[0]
+        root = parse_xml(source)
+        decision_id = decision_ids(root)[0]
         if decision_id in decision_files:
             continue
         decision_files[decision_id] = source
@@ -459,7 +459,7 @@ def build_deployment(
     # Already-deployed processes stay callable from the new files (call activities), unless the upload replaces them.
     uploaded_ids = set(parser.get_process_ids())
     for source in catalogue.bpmn_files:
-        root = _parse_xml(source)
+        root = parse_xml(source)
         ids = {p.get("id") for p in root.iterfind(f"{{{BPMN_NS}}}process")}
         if ids & uploaded_ids:
             continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -312,7 +312,7 @@ def next_timer_at(wf: BpmnWorkflow) -> datetime | None:
             continue
         if isinstance(moment, datetime):
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
+                moment = moment.astimezone()  # SpiffWorkflow reads a naive timer date as the server's local time
             earliest = moment if earliest is None or moment < earliest else earliest
     return earliest
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 
 from app.applications import service
 from app.applications.schemas import ApplicationIn, ApplicationOut, ApplicationPage, SupplementIn
@@ -10,6 +10,7 @@ from app.deps import CurrentActor, DatabaseDep
 from app.platform.pagination import PageDep
 
 router = APIRouter(tags=["applications"])
+ApplicationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the application's number")]
 
 
 @router.post("/applications", status_code=201, response_model=ApplicationOut, summary="Submit an application")
@@ -26,16 +27,16 @@ def list_applications(actor: CurrentActor, db: DatabaseDep, page: PageDep,
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, summary="One application, with its timeline")
-def get_application(application_id: int, actor: CurrentActor, db: DatabaseDep) -> dict:
+def get_application(application_id: ApplicationId, actor: CurrentActor, db: DatabaseDep) -> dict:
     return service.get(db, actor, application_id)
 
 
 @router.post("/applications/{application_id}/supplements", response_model=ApplicationOut,
              summary="Send the supplement (补正) the departments asked for")
-def supplement(application_id: int, body: SupplementIn, actor: CurrentActor, db: DatabaseDep) -> dict:
+def supplement(application_id: ApplicationId, body: SupplementIn, actor: CurrentActor, db: DatabaseDep) -> dict:
     return service.supplement(db, actor, application_id, body.note, body.documents)
 
 
 @router.post("/applications/{application_id}/withdraw", response_model=ApplicationOut, summary="Withdraw an application")
-def withdraw(application_id: int, actor: CurrentActor, db: DatabaseDep) -> dict:
+def withdraw(application_id: ApplicationId, actor: CurrentActor, db: DatabaseDep) -> dict:
     return service.withdraw(db, actor, application_id)

@@ -179,7 +179,7 @@ def barred_refusal(session: Session, actor: Actor) -> list[dict]:
 
 
 def get(db: Database, actor: Actor, application_id: int) -> dict:
-    with db.transaction() as session:
+    with db.read() as session:
         app = session.get(Application, application_id)
         if app is None:
             raise NotFound(f"application {application_id} not found")
@@ -200,7 +200,7 @@ def list_applications(db: Database, actor: Actor, status: str | None, params: Pa
                                            Task.department.in_(actor.departments)))
     elif not actor.is_admin:
         query = query.where(False)
-    with db.transaction() as session:
+    with db.read() as session:
         rows, total = paginate(session, query, params)
         return {"items": [summary(a) for a in rows], "total": total, "page": params.page, "page_size": params.page_size}
 

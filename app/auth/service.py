@@ -33,6 +33,9 @@ def validate_credit_code(code: str) -> str | None:
     return None
 
 
+_DUMMY_HASH = hash_password("no account has this password")
+
+
 def to_actor(user: User) -> Actor:
     return Actor(id=user.id, username=user.username, role=user.role,
                  departments=frozenset(user.departments), enterprise_id=user.enterprise_id)
@@ -42,7 +45,7 @@ def actor_from_token(db: Database, token: str | None, secret: str) -> Actor:
     username = read_token(token, secret) if token else None
     if not username:
         raise Unauthorized("not signed in, or the token expired: get one from POST /api/v1/auth/token")
-    with db.transaction() as session:
+    with db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None or not user.is_active:
             raise Unauthorized("the account behind this token no longer exists or is disabled")
@@ -50,9 +53,11 @@ def actor_from_token(db: Database, token: str | None, secret: str) -> Actor:
 
 
 def sign_in(db: Database, username: str, password: str, secret: str, minutes: int) -> str:
-    with db.transaction() as session:
+    with db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
-        if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        # An unknown name costs one argon2 check too, so timing does not tell which usernames exist.
+        known = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+        if user is None or not user.is_active or not known:
             raise Unauthorized("wrong username or password")
         return issue_token(user.username, secret, minutes)
 
@@ -103,7 +108,7 @@ def add_user(session: Session, *, username: str, password: str, role: str, depar
 
 
 def me(db: Database, actor: Actor) -> dict:
-    with db.transaction() as session:
+    with db.read() as session:
         user = session.get(User, actor.id)
         enterprise = None
         if user.enterprise is not None:

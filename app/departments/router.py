@@ -17,5 +17,5 @@ class DepartmentOut(BaseModel):
 
 @router.get("/departments", response_model=list[DepartmentOut], summary="The departments and their Chinese names")
 def list_departments(_actor: CurrentActor, db: DatabaseDep) -> list[dict]:
-    with db.transaction() as session:
+    with db.read() as session:
         return [{"code": d.code, "name": d.name} for d in session.scalars(select(Department).order_by(Department.code))]

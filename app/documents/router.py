@@ -26,6 +26,6 @@ def upload(file: Annotated[UploadFile, File()], actor: CurrentActor, db: Databas
 
 
 @router.get("/documents/{document_id}", summary="Download a document you may see", response_class=FileResponse)
-def download(document_id: str, actor: CurrentActor, db: DatabaseDep) -> FileResponse:
+def download(document_id: str, actor: CurrentActor, db: DatabaseDep, settings: SettingsDep) -> FileResponse:
     doc = service.for_download(db, actor, document_id)
-    return FileResponse(doc.storage_path, media_type=doc.content_type, filename=doc.name)
+    return FileResponse(service.file_of(settings, doc), media_type=doc.content_type, filename=doc.name)

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.applications.models import Application
@@ -32,9 +32,9 @@ def upload(db: Database, settings: Settings, actor: Actor, name: str, content_ty
         raise Invalid([{"loc": ["file"], "msg": f"content type {base_type or '(none)'!r} is not accepted; accepted: {', '.join(settings.allowed_content_types)}"}])
     clean_name = os.path.basename(name or "").strip() or "document"
     doc_id = str(uuid.uuid4())
-    directory = Path(settings.storage_dir) / doc_id[:2]
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / doc_id
+    key = f"{doc_id[:2]}/{doc_id}"  # stored relative: the storage directory may move
+    path = Path(settings.storage_dir) / key
+    path.parent.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
     try:
         with open(path, "wb") as out:
@@ -48,7 +48,7 @@ def upload(db: Database, settings: Settings, actor: Actor, name: str, content_ty
             raise Invalid([{"loc": ["file"], "msg": "the file is empty"}])
         with db.transaction() as session:
             doc = Document(id=doc_id, name=clean_name[:255], content_type=base_type, size=size, sha256=digest.hexdigest(),
-                           storage_path=str(path), uploaded_by_id=actor.id)
+                           storage_path=key, uploaded_by_id=actor.id)
             session.add(doc)
             return describe(doc)
     except BaseException:
@@ -72,13 +72,26 @@ def attach(session: Session, actor: Actor, application: Application, document_id
             docs.append(doc)
     if problems:
         raise Invalid(problems)
-    for doc in docs:
-        doc.application_id = application.id
+    for i, doc in enumerate(docs):
+        # Compare-and-set: two submissions racing for one document cannot both take it.
+        taken = session.execute(update(Document).where(Document.id == doc.id, or_(Document.application_id.is_(None),
+                                                                                  Document.application_id == application.id))
+                                .values(application_id=application.id))
+        if taken.rowcount != 1:
+            raise Invalid([{"loc": [*loc, i], "msg": f"document {doc.id} belongs to another application"}])
     return [d.id for d in docs]
 
 
+def file_of(settings: Settings, doc: Document) -> Path:
+    """Where the bytes are; 404 if they are gone from the storage directory."""
+    path = Path(settings.storage_dir) / doc.storage_path
+    if not path.is_file():
+        raise NotFound(f"the file of document {doc.id} is missing from storage; ask an administrator to restore it")
+    return path
+
+
 def for_download(db: Database, actor: Actor, doc_id: str) -> Document:
-    with db.transaction() as session:
+    with db.read() as session:
         doc = session.get(Document, doc_id)
         if doc is None:
             raise NotFound(f"document {doc_id} not found")

@@ -1,15 +1,12 @@
-"""Page parameters and the {"items", "total"} envelope every list returns."""
+"""Page parameters, and counting a query's rows for the {"items", "total"} envelope every list returns."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Query
-from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -22,19 +19,12 @@ class PageParams:
         return (self.page - 1) * self.page_size
 
 
-def page_params(page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+def page_params(page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")] = 1,
                 page_size: Annotated[int, Query(ge=1, le=200, description="items per page, at most 200")] = 20) -> PageParams:
     return PageParams(page, page_size)
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
 
 
 def paginate(session: Session, query: Select, params: PageParams) -> tuple[list, int]:

@@ -17,6 +17,8 @@ from workflows.definitions import (
     DeploymentError,
     SourceFile,
     build_deployment,
+    decision_ids,
+    parse_xml,
 )
 from workflows.instances import REGISTRY, ProcessSpec, process_spec
 
@@ -54,11 +56,8 @@ def catalogue(session: Session) -> DeployedCatalogue:
 
 
 def _decision_id(source: SourceFile) -> str | None:
-    from lxml import etree
-
-    root = etree.fromstring(source.content)
-    decision = next((child for child in root if etree.QName(child).localname == "decision"), None)
-    return decision.get("id") if decision is not None else None
+    ids = decision_ids(parse_xml(source))
+    return ids[0] if ids else None
 
 
 def deploy(db: Database, files: list[SourceFile], deployed_by: str | None) -> list[Deployed]:
@@ -126,7 +125,7 @@ def start_form_of(session: Session, definition: ProcessDefinition) -> dict:
 
 
 def list_processes(db: Database) -> list[dict]:
-    with db.transaction() as session:
+    with db.read() as session:
         definitions = session.scalars(select(ProcessDefinition).where(ProcessDefinition.id.in_(_latest_ids(session)))
                                       .order_by(ProcessDefinition.process_id))
         return [{"id": d.process_id, "name": d.name, "version": d.version, "description": d.description,
@@ -134,7 +133,7 @@ def list_processes(db: Database) -> list[dict]:
 
 
 def get_process(db: Database, process_id: str) -> dict:
-    with db.transaction() as session:
+    with db.read() as session:
         d = latest_definition(session, process_id)
         if d is None:
             raise NotFound(f"process {process_id!r} is not deployed")

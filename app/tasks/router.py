@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from app.deps import CurrentActor, DatabaseDep
 from app.platform.pagination import PageDep
@@ -10,6 +10,7 @@ from app.tasks import service
 from app.tasks.schemas import AssignIn, CompleteIn, TaskOut, TaskPage
 
 router = APIRouter(tags=["tasks"])
+TaskId = Annotated[str, Path(max_length=36, description="the task's id (a UUID)")]
 
 
 @router.get("/tasks", response_model=TaskPage, summary="Your departments' inbox, most urgent first")
@@ -20,25 +21,25 @@ def list_tasks(actor: CurrentActor, db: DatabaseDep, page: PageDep,
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
-def get_task(task_id: str, actor: CurrentActor, db: DatabaseDep) -> dict:
+def get_task(task_id: TaskId, actor: CurrentActor, db: DatabaseDep) -> dict:
     return service.get_task(db, actor, task_id)
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskOut, summary="Claim a task (409 if someone holds it)")
-def claim(task_id: str, actor: CurrentActor, db: DatabaseDep) -> dict:
+def claim(task_id: TaskId, actor: CurrentActor, db: DatabaseDep) -> dict:
     return service.claim(db, actor, task_id)
 
 
 @router.post("/tasks/{task_id}/release", response_model=TaskOut, summary="Give a claimed task back to the queue")
-def release(task_id: str, actor: CurrentActor, db: DatabaseDep) -> dict:
+def release(task_id: TaskId, actor: CurrentActor, db: DatabaseDep) -> dict:
     return service.release(db, actor, task_id)
 
 
 @router.post("/tasks/{task_id}/assign", response_model=TaskOut, summary="Assign a task (department lead)")
-def assign(task_id: str, body: AssignIn, actor: CurrentActor, db: DatabaseDep) -> dict:
+def assign(task_id: TaskId, body: AssignIn, actor: CurrentActor, db: DatabaseDep) -> dict:
     return service.assign(db, actor, task_id, body.username)
 
 
 @router.post("/tasks/{task_id}/complete", response_model=TaskOut, summary="Decide a task you hold")
-def complete(task_id: str, body: CompleteIn, actor: CurrentActor, db: DatabaseDep) -> dict:
+def complete(task_id: TaskId, body: CompleteIn, actor: CurrentActor, db: DatabaseDep) -> dict:
     return service.complete(db, actor, task_id, body.decision, body.opinion, body.data)

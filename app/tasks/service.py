@@ -53,14 +53,14 @@ def list_tasks(db: Database, actor: Actor, department: str | None, status: str, 
         query = query.where(Task.status == status)
     # Most urgent first: tasks with a deadline by deadline, then the oldest.
     query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
-    with db.transaction() as session:
+    with db.read() as session:
         rows, total = paginate(session, query, params)
         return {"items": [describe_task(session, t) for t in rows], "total": total, "page": params.page,
                 "page_size": params.page_size}
 
 
 def get_task(db: Database, actor: Actor, task_id: str) -> dict:
-    with db.transaction() as session:
+    with db.read() as session:
         task = _task(session, task_id)
         require_task_department(actor, task)
         return describe_task(session, task)

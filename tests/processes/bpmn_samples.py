@@ -50,3 +50,32 @@ def mini(process_id: str = "mini_review", *, lane: str = "ecology-environment", 
   </bpmn:process>
 </bpmn:definitions>
 """.encode()
+
+
+def timed(process_id: str, after_timer_script: str) -> bytes:
+    """start → timer (a minute after start) → script → user task (water-affairs) → end."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="defs_{process_id}" targetNamespace="http://baton.example/test">
+  <bpmn:process id="{process_id}" name="定时" isExecutable="true">
+    <bpmn:laneSet id="lanes_{process_id}"><bpmn:lane id="lane_w" name="water-affairs">
+      <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>wait</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>after</bpmn:flowNodeRef><bpmn:flowNodeRef>review</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef>
+    </bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:intermediateCatchEvent id="wait" name="等待">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="wait_timer"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT1M"</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:scriptTask id="after" name="之后"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:script>{after_timer_script}</bpmn:script></bpmn:scriptTask>
+    <bpmn:userTask id="review" name="审查"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="after"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="review"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="review" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>
+""".encode()

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from workflows.calendar import CHINA, TimeLimitError, add_working_days, due_at, is_working_day, working_days_between
+from workflows.calendar import CHINA, TimeLimitError, add_working_days, due_at, is_working_day
 
 
 def test_national_day_week_is_skipped_and_makeup_saturday_counts():
@@ -36,7 +36,3 @@ def test_bad_limits_are_refused():
 def test_years_beyond_the_official_schedule_fall_back_to_weekdays():
     assert is_working_day(date(2099, 6, 1)) and not is_working_day(date(2099, 6, 6))
 
-
-def test_working_days_between():
-    start = datetime(2025, 9, 30, 1, tzinfo=timezone.utc)
-    assert working_days_between(start, datetime(2025, 10, 9, 1, tzinfo=timezone.utc)) == 1
