@@ -36,8 +36,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if worker:
             worker.stop()
 
-    app = FastAPI(title="Baton", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="Baton", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="建设项目并联审批引擎 — approval chains as BPMN, department inboxes, application tracking.")
+    install_docs(app)
     app.state.settings = settings
     app.state.db = db
     install_handlers(app)
@@ -58,3 +59,24 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app.include_router(api)
     return app
+
+
+def install_docs(app: FastAPI) -> None:
+    """/docs with Swagger UI served from the installed package: government intranets reach no CDN."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="Baton — API",
+                                   oauth2_redirect_url="/docs/oauth2-redirect",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def docs_oauth2_redirect():
+        return get_swagger_ui_oauth2_redirect_html()

@@ -115,4 +115,6 @@ def test_healthz(client):
 def test_openapi_and_docs(client):
     spec = client.get("/openapi.json").json()
     assert "/api/v1/tasks/{task_id}/complete" in spec["paths"]
-    assert client.get("/docs").status_code == 200
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text and "cdn" not in page.text
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
