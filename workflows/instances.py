@@ -227,7 +227,7 @@ def marked(wf: BpmnWorkflow, names: tuple[str, ...]) -> list[Mark]:
     for task in wf.get_tasks(state=TaskState.COMPLETED):
         props = task_properties(task.task_spec)
         if any(name in props for name in names):
-            marks.append(Mark(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, props, task.last_state_change))
+            marks.append(Mark(str(task.id), result_key(task), props, task.last_state_change))
     return sorted(marks, key=lambda m: m.completed_at)
 
 
@@ -286,9 +286,9 @@ def milestone_status(wf: BpmnWorkflow) -> str | None:
     return "approved" if wf.completed else None
 
 
-def waiting_status(wf: BpmnWorkflow) -> str | None:
+def waiting_status(views: list[UserTaskView]) -> str | None:
     """While the applicant must act, the status that says so (awaiting_supplement unless the task names another)."""
-    for view in user_tasks(wf):
+    for view in views:
         if view.applicant and view.state == "ready":
             return view.meta.get("waiting_status", "awaiting_supplement")
     return None

@@ -20,7 +20,7 @@ from app.processes.service import latest_definition, spec_of, start_form_of
 from app.tasks.models import Task
 from app.tasks.service import describe_task
 from workflows import instances
-from workflows.calendar import CHINA, TimeLimitError, due_at
+from workflows.calendar import CHINA
 
 ACTIVE = ("in_review", "awaiting_supplement")
 
@@ -84,10 +84,9 @@ def relay_view(session: Session, app: Application) -> dict | None:
                      "finished": False})
     if not legs:
         return None
-    for current, following in zip(legs, legs[1:]):
-        current["finished"] = following["taken_over_at"] is not None or following["handover_opened_at"] is not None
-    if app.status in ("approved", "rejected", "withdrawn", "revoked"):
-        legs[-1]["finished"] = legs[-1]["taken_over_at"] is not None and app.status == "approved"
+    for leg in legs[:-1]:
+        leg["finished"] = True  # the next leg's take-over opens only when this leg's items are all done
+    legs[-1]["finished"] = app.status == "approved" and legs[-1]["taken_over_at"] is not None
     holder = next((leg for leg in reversed(legs) if leg["taken_over_at"] is not None and not leg["finished"]), None)
     waiting = next((leg for leg in legs if leg["taken_over_at"] is None), None)
     return {"legs": legs,
@@ -146,10 +145,7 @@ def _submit(session: Session, actor: Actor, process: str, project: dict, documen
     try:
         if start.get("time_limit"):
             limit = str(instances.evaluate_on({"project": project}, start["time_limit"]))
-            try:
-                app.due_at = due_at(moment, limit)
-            except TimeLimitError as exc:
-                raise instances.EngineError("start event", f"time_limit: {exc}") from exc
+            app.due_at = store.due_by(moment, limit, "start event")
         wf = instances.start(spec, {"project": project, "documents": attached})
         failures = instances.data(wf).get("eligibility_failures") or []
         refusals += [{"loc": ["body", "project", f["field"]], "msg": f["message"]} for f in failures]

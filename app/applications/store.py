@@ -55,8 +55,16 @@ class Saved:
     closed: list[Task] = field(default_factory=list)
 
 
-def status_of(wf) -> str:
-    return instances.waiting_status(wf) or instances.milestone_status(wf) or "in_review"
+def status_of(wf, views: list[instances.UserTaskView]) -> str:
+    return instances.waiting_status(views) or instances.milestone_status(wf) or "in_review"
+
+
+def due_by(moment, limit: str, element_id: str | None):
+    """The deadline a time limit ("20wd", "7d") sets from `moment`; a malformed limit is the process's fault."""
+    try:
+        return due_at(moment, limit)
+    except TimeLimitError as exc:
+        raise instances.EngineError(element_id, f"time_limit: {exc}") from exc
 
 
 DECIDED = ("approved", "rejected")
@@ -86,7 +94,9 @@ def _save(session: Session, application: Application, wf, actor: str, status: st
     if isinstance(data.get("required_items"), list):
         application.required_items = list(data["required_items"])
     apply_effects(session, application, wf)
-    new_status = status or status_of(wf)
+    known = set(session.scalars(select(Department.code)))
+    views = instances.user_tasks(wf, known)  # read once: status and inbox both come from it
+    new_status = status or status_of(wf, views)
     moment = now()
     if new_status != application.status:
         record(session, application.id, actor, "status_changed", {"from": application.status, "to": new_status})
@@ -95,7 +105,7 @@ def _save(session: Session, application: Application, wf, actor: str, status: st
             application.decided_at = moment
     application.next_timer_at = instances.next_timer_at(wf)
     application.updated_at = moment
-    saved = project_tasks(session, application, definition, wf)
+    saved = project_tasks(session, application, definition, wf, views, known)
     open_rows = session.scalars(select(Task).where(Task.application_id == application.id,
                                                    Task.status.in_(("open", "claimed")))
                                 .order_by(Task.for_applicant, Task.created_at)).first()
@@ -110,14 +120,14 @@ def _save(session: Session, application: Application, wf, actor: str, status: st
     return saved
 
 
-def project_tasks(session: Session, application: Application, definition: ProcessDefinition, wf) -> Saved:
+def project_tasks(session: Session, application: Application, definition: ProcessDefinition, wf,
+                  views: list[instances.UserTaskView], known: set[str]) -> Saved:
     """Rebuild this instance's inbox rows from the workflow (tasks on discarded branches vanish from the tree)."""
     saved = Saved()
     rows = {t.id: t for t in session.scalars(select(Task).where(Task.application_id == application.id))}
     seen = set()
     moment = now()
-    known = set(session.scalars(select(Department.code)))
-    for view in instances.user_tasks(wf, known):
+    for view in views:
         seen.add(view.id)
         row = rows.get(view.id)
         if view.state == "ready" and row is None:
@@ -147,10 +157,5 @@ def _due(wf, view: instances.UserTaskView, moment):
     if not view.time_limit:
         return None
     limit = instances.evaluate(wf, view.id, view.time_limit)
-    if not limit:
-        return None
-    try:
-        return due_at(moment, str(limit))
-    except TimeLimitError as exc:
-        raise instances.EngineError(view.bpmn_id, f"time_limit: {exc}")
+    return due_by(moment, str(limit), view.bpmn_id) if limit else None
 
