@@ -32,6 +32,27 @@ class Conflict(BatonError):
     status_code = 409
 
 
+class TooLarge(BatonError):
+    status_code = 413
+
+
+class TooManyRequests(BatonError):
+    """429: `retry_after` seconds until the caller may try again."""
+
+    status_code = 429
+
+    def __init__(self, detail: Any, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = max(1, int(retry_after))
+
+
+class ServiceUnavailable(BatonError):
+    """503: the database or the engine was busy for longer than a request may wait; retrying soon works."""
+
+    status_code = 503
+    retry_after = 2
+
+
 class Invalid(BatonError):
     """422: `detail` is a message or a list of {"loc"/"file", ..., "msg"/"message"} naming the field or element."""
 
@@ -47,5 +68,7 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BatonError)
     async def _baton_error(_request: Request, exc: BatonError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=headers)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else {}
+        if isinstance(exc, (TooManyRequests, ServiceUnavailable)):
+            headers["Retry-After"] = str(exc.retry_after)
+        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=headers or None)

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.applications.router import router as applications_router
+from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.config import Settings, get_settings
 from app.db import Database
@@ -44,7 +45,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (auth_router, departments_router, processes_router, applications_router, tasks_router, documents_router):
+    for router in (auth_router, departments_router, processes_router, applications_router, tasks_router, documents_router,
+                   audit_router):
         api.include_router(router)
 
     @api.get("/healthz", tags=["health"])

@@ -113,3 +113,11 @@ def deployed_spec(process_id: str):
                                serializer_registry=instances.REGISTRY)
     bundle = next(b for b in bundles if b.process_id == process_id)
     return instances.process_spec(f"tests-{process_id}-{bundle.content_hash}", json.dumps(bundle.spec))
+
+
+def last_incident(client) -> dict:
+    """The newest incident, as an administrator reads it (the engine's own message is only there)."""
+    r = client.get("/api/v1/incidents", headers=auth("admin"))
+    assert r.status_code == 200, r.text
+    assert r.json()["items"], "no incident was recorded"
+    return r.json()["items"][0]

@@ -19,6 +19,12 @@ def advance(delta: timedelta) -> None:
     _offset += delta
 
 
+def follow(moment: datetime) -> None:
+    """From now on read `moment` as the present (the engine process takes the server's clock with every command)."""
+    global _offset
+    _offset = moment - datetime.now(timezone.utc)
+
+
 def reset() -> None:
     global _offset
     _offset = timedelta(0)

@@ -6,7 +6,7 @@ restricted script engine, re-attached on every load.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -63,13 +63,24 @@ SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
 MAX_PASS_THROUGH_ROUNDS = 1000
 
 
-class EngineError(Exception):
-    """A script, condition or decision table failed while the engine ran; names the BPMN element."""
+MAX_TREE_DEPTH = 900  # SpiffWorkflow stops looking for tasks below depth 1000: refuse well before it, by name
+MAX_OPEN_TASKS = 200  # one instance's open user tasks (multi-instance fan-out included)
 
-    def __init__(self, element_id: str | None, message: str):
+
+class EngineError(Exception):
+    """A script, condition or decision table failed while the engine ran; names the BPMN element.
+
+    `kind` is "process" for the process's own failure, "budget" when its code ran out of CPU time or memory."""
+
+    def __init__(self, element_id: str | None, message: str, kind: str = "process"):
         super().__init__(f"{element_id or 'process'}: {message}")
         self.element_id = element_id
         self.message = message
+        self.kind = kind
+
+
+class TaskNotReady(LookupError):
+    """The task to complete is not (or no longer) ready in its process."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,10 @@ class ProcessSpec:
 
 @lru_cache(maxsize=256)
 def _restore_spec(key: str, spec_json: str) -> ProcessSpec:
+    return restore_spec(spec_json)
+
+
+def restore_spec(spec_json: str) -> ProcessSpec:
     data = json.loads(spec_json)
     return ProcessSpec(
         spec=REGISTRY.restore(data["spec"]),
@@ -104,11 +119,10 @@ class UserTaskView:
     applicant: bool
     form: str | None
     actions: tuple[str, ...]
-    time_limit: str | None  # expression, evaluated on the task's data when it opens
+    time_limit: str | None  # the limit ("20wd") its expression gives on the task's data, while the task is ready
     state: str  # ready, completed, cancelled
     stage: str | None
     meta: dict  # what views need besides: stage_name, handover leg, team
-    data: dict
 
 
 def _wrap(exc: Exception) -> EngineError:
@@ -116,9 +130,12 @@ def _wrap(exc: Exception) -> EngineError:
     spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
     element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
     message = str(exc)
-    if isinstance(exc.__cause__ or getattr(exc, "exception", None), ScriptCompileError):
+    cause = getattr(exc, "exception", None) or exc.__cause__
+    if isinstance(cause, ScriptCompileError):
         message = f"does not compile: {exc}"
-    return EngineError(element, message)
+    elif cause is not None and str(cause) not in message:
+        message = f"{message}: {cause.__class__.__name__}: {cause}"
+    return EngineError(element, message[:4000])
 
 
 def advance(wf: BpmnWorkflow) -> None:
@@ -149,7 +166,23 @@ def start(spec: ProcessSpec, data: dict) -> BpmnWorkflow:
 
 
 def dump(wf: BpmnWorkflow) -> str:
-    return SERIALIZER.serialize_json(wf)
+    """The instance as JSON without its spec; text no database can store (NUL, lone surrogates) is refused."""
+    REGISTRY._encoder_mode = True
+    try:
+        dct = SERIALIZER.to_dict(wf)
+        dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+        state = json.dumps(dct, cls=SERIALIZER._encoder_cls, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:  # non-JSON data would only fail here, after the engine moved
+        raise EngineError(None, f"process data cannot be stored: {exc}") from exc
+    finally:
+        REGISTRY._encoder_mode = False
+    if "\x00" in state:
+        raise EngineError(None, "process data holds a NUL character, which cannot be stored")
+    try:
+        state.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EngineError(None, "process data holds a lone surrogate (half of a UTF-16 pair), which cannot be stored") from None
+    return state
 
 
 def load(spec: ProcessSpec, state: str) -> BpmnWorkflow:
@@ -180,6 +213,8 @@ def user_tasks(wf: BpmnWorkflow, departments: set[str] | None = None) -> list[Us
         if not is_applicant_task(spec):
             department = (_evaluate(task, props["department_from"]) if props.get("department_from")
                           else task_department(spec, departments))
+        state = _STATES[task.state]
+        limit = _evaluate(task, props["time_limit"]) if state == "ready" and props.get("time_limit") else None
         views.append(UserTaskView(
             id=str(task.id),
             bpmn_id=result_key(task),
@@ -189,11 +224,10 @@ def user_tasks(wf: BpmnWorkflow, departments: set[str] | None = None) -> list[Us
             applicant=is_applicant_task(spec),
             form=props.get("form"),
             actions=task_actions(spec),
-            time_limit=props.get("time_limit"),
-            state=_STATES[task.state],
+            time_limit=str(limit) if limit else None,
+            state=state,
             stage=props.get("stage"),
             meta={k: props[k] for k in META_PROPERTIES if props.get(k)},
-            data=task.data,
         ))
     return views
 
@@ -211,6 +245,10 @@ def _evaluate(task, expression: str):
         raise _wrap(exc) from exc
 
 
+# Expression properties of marks, evaluated on the marked task's data for the service to use.
+MARK_EXPRESSIONS = ("bar_enterprise",)
+
+
 @dataclass(frozen=True)
 class Mark:
     """A completed task or event that carries properties the service acts on (milestones, effects)."""
@@ -219,6 +257,7 @@ class Mark:
     bpmn_id: str
     properties: dict
     completed_at: float
+    values: dict = field(default_factory=dict)  # MARK_EXPRESSIONS evaluated: {"bar_enterprise": 6}
 
 
 def marked(wf: BpmnWorkflow, names: tuple[str, ...]) -> list[Mark]:
@@ -227,7 +266,8 @@ def marked(wf: BpmnWorkflow, names: tuple[str, ...]) -> list[Mark]:
     for task in wf.get_tasks(state=TaskState.COMPLETED):
         props = task_properties(task.task_spec)
         if any(name in props for name in names):
-            marks.append(Mark(str(task.id), result_key(task), props, task.last_state_change))
+            values = {name: _evaluate(task, props[name]) for name in MARK_EXPRESSIONS if props.get(name)}
+            marks.append(Mark(str(task.id), result_key(task), props, task.last_state_change, values))
     return sorted(marks, key=lambda m: m.completed_at)
 
 
@@ -264,7 +304,7 @@ def complete(wf: BpmnWorkflow, task_id: str, result: dict) -> None:
     """Store the result under the task's own id (so parallel branches never overwrite each other), then run on."""
     task = ready_task(wf, task_id)
     if task is None:
-        raise LookupError(f"task {task_id} is not ready")
+        raise TaskNotReady(f"task {task_id} is not ready")
     key = task.task_spec.bpmn_id or task.task_spec.name
     task.set_data(**{key: result})
     try:
@@ -325,3 +365,107 @@ def data(wf: BpmnWorkflow) -> dict:
     for task in wf.get_tasks(state=TaskState.COMPLETED):
         merged.update(task.data)
     return merged
+
+
+# ---------------------------------------------------------------- snapshots: what the service reads of an instance
+
+# Properties of completed tasks and events that the service acts on (milestones and effects).
+MARKS = ("application_status", "issue_certificates", "commitment_status", "revoke_certificates", "bar_enterprise")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the service needs of an instance after a command, as plain values (it never holds a workflow)."""
+
+    state: str
+    tasks: list[UserTaskView]
+    marks: list[Mark]
+    data: dict
+    completed: bool
+    milestone_status: str | None
+    next_timer_at: datetime | None
+
+    @property
+    def waiting_status(self) -> str | None:
+        return waiting_status(self.tasks)
+
+    def to_dict(self) -> dict:
+        dct = asdict(self)
+        dct["next_timer_at"] = self.next_timer_at.isoformat() if self.next_timer_at else None
+        return dct
+
+    @classmethod
+    def from_dict(cls, dct: dict) -> Snapshot:
+        return cls(
+            state=dct["state"],
+            tasks=[UserTaskView(**{**t, "actions": tuple(t["actions"])}) for t in dct["tasks"]],
+            marks=[Mark(**m) for m in dct["marks"]],
+            data=dct["data"],
+            completed=dct["completed"],
+            milestone_status=dct["milestone_status"],
+            next_timer_at=datetime.fromisoformat(dct["next_timer_at"]) if dct["next_timer_at"] else None,
+        )
+
+
+def _check_limits(wf: BpmnWorkflow) -> None:
+    """Refuse, naming the element, what SpiffWorkflow would otherwise get silently wrong or what would flood the inbox."""
+    for workflow in (wf, *wf.subprocesses.values()):
+        depths: dict = {}
+        deepest, deepest_depth = None, -1
+        for task in workflow.tasks.values():
+            if task.state & TaskState.FINISHED_MASK:
+                continue
+            chain, node = [], task
+            while node is not None and node.id not in depths:
+                chain.append(node)
+                node = node.parent
+            depth = depths[node.id] if node is not None else -1
+            for link in reversed(chain):
+                depth += 1
+                depths[link.id] = depth
+            if depths[task.id] > deepest_depth:
+                deepest, deepest_depth = task, depths[task.id]
+        if deepest_depth > MAX_TREE_DEPTH:
+            seen: dict[str, int] = {}
+            node = deepest
+            while node is not None:
+                seen[node.task_spec.bpmn_id] = seen.get(node.task_spec.bpmn_id, 0) + 1
+                node = node.parent
+            loop = max((k for k in seen if k), key=lambda k: seen[k], default=None)
+            raise EngineError(loop, f"the process has gone round its loop through {loop!r} {seen.get(loop, 0)} times; "
+                              f"an instance can hold at most {MAX_TREE_DEPTH} steps in a row, so it cannot go on: "
+                              "end the loop (a round limit in its condition) or start a new application")
+    ready = [t for t in wf.get_tasks(state=TaskState.READY) if is_user_task(t.task_spec)]
+    if len(ready) > MAX_OPEN_TASKS:
+        counts: dict[str, int] = {}
+        for task in ready:
+            counts[result_key(task)] = counts.get(result_key(task), 0) + 1
+        element = max(counts, key=counts.get)
+        raise EngineError(element, f"opens {counts[element]} user tasks at once; an application may have at most "
+                          f"{MAX_OPEN_TASKS} open (bound the multi-instance cardinality or its input list)")
+
+
+def snapshot(wf: BpmnWorkflow, departments: set[str] | None = None) -> Snapshot:
+    _check_limits(wf)
+    state = dump(wf)
+    return Snapshot(state=state, tasks=user_tasks(wf, departments), marks=marked(wf, MARKS), data=data(wf),
+                    completed=wf.completed, milestone_status=milestone_status(wf), next_timer_at=next_timer_at(wf))
+
+
+def run_command(spec: ProcessSpec, command: str, *, state: str | None = None, departments: set[str] | None = None,
+                task_id: str | None = None, payload: dict | None = None) -> Snapshot:
+    """One command on an instance, from its stored state to the snapshot of its new state:
+    start (payload = initial data), complete (task_id, payload = the result), advance (due timers), cancel."""
+    if command == "start":
+        wf = start(spec, payload or {})
+    else:
+        wf = load(spec, state or "{}")
+        if command == "complete":
+            complete(wf, task_id, payload or {})
+        elif command == "advance":
+            advance(wf)
+        elif command == "cancel":
+            cancel(wf)
+        else:
+            raise ValueError(f"unknown command {command!r}")
+    return snapshot(wf, departments)

@@ -5,7 +5,6 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.applications import store
 from app.applications.models import STATUSES, Application, Certificate, Commitment, MinorItems, Supplement
 from app.audit.service import record, timeline
 from app.auth.models import Enterprise
@@ -16,10 +15,11 @@ from app.documents import service as documents
 from app.errors import Conflict, Invalid, NotFound
 from app.platform.forms import schema_errors
 from app.platform.pagination import PageParams, paginate
-from app.processes.service import latest_definition, spec_of, start_form_of
+from app.processes.service import latest_definition, start_form_of
 from app.tasks.models import Task
+from app.instances import kernel
 from app.tasks.service import describe_task
-from workflows import instances
+from workflows.instances import TaskNotReady
 from workflows.calendar import CHINA
 
 ACTIVE = ("in_review", "awaiting_supplement")
@@ -96,61 +96,48 @@ def relay_view(session: Session, app: Application) -> dict | None:
 
 def submit(db: Database, actor: Actor, *, process: str, project: dict, document_ids: list[str],
            idempotency_key: str | None) -> dict:
+    """Validate, run the new instance up to its first tasks, then store it all in one short transaction."""
     require_role(actor, "enterprise")
-    try:
-        with db.transaction() as session:
-            if idempotency_key:
-                earlier = _by_idempotency_key(session, actor, idempotency_key)
-                if earlier is not None:
-                    return detail(session, earlier)
-            return detail(session, _submit(session, actor, process, project, document_ids, idempotency_key))
-    except IntegrityError:
-        # Two requests raced with one Idempotency-Key: the other one won; answer with its application.
-        if not idempotency_key:
-            raise
-        with db.transaction() as session:
+    with db.read() as session:
+        if idempotency_key:
             earlier = _by_idempotency_key(session, actor, idempotency_key)
-            if earlier is None:
-                raise
-            return detail(session, earlier)
-
-
-def _by_idempotency_key(session: Session, actor: Actor, key: str) -> Application | None:
-    return session.scalar(select(Application).where(Application.created_by_id == actor.id,
-                                                    Application.idempotency_key == key))
-
-
-def _submit(session: Session, actor: Actor, process: str, project: dict, document_ids: list[str],
-            idempotency_key: str | None) -> Application:
-    definition = latest_definition(session, process)
-    if definition is None:
-        raise Invalid([{"loc": ["body", "process"], "msg": f"process {process!r} is not deployed (see GET /api/v1/processes)"}])
-    problems = schema_errors(start_form_of(session, definition), project, ["body", "project"])
-    if problems:
-        raise Invalid(problems)
-    spec = spec_of(definition)
-    start = instances.start_properties(spec)
-    commitment_based = start.get("commitment") == "required"
-    refusals = barred_refusal(session, actor) if commitment_based else []
+            if earlier is not None:
+                return detail(session, earlier)
+        definition = latest_definition(session, process)
+        if definition is None:
+            raise Invalid([{"loc": ["body", "process"], "msg": f"process {process!r} is not deployed (see GET /api/v1/processes)"}])
+        problems = schema_errors(start_form_of(session, definition), project, ["body", "project"])
+        if problems:
+            raise Invalid(problems)
+        documents.check(session, actor, document_ids, ["body", "documents"])
+        start = kernel.start_properties(definition)
+        commitment_based = start.get("commitment") == "required"
+        refusals = barred_refusal(session, actor) if commitment_based else []
+        known = kernel.departments(session)
     moment = now()
-    app = Application(definition_id=definition.id, process_id=definition.process_id, version=definition.version,
-                      enterprise_id=actor.enterprise_id, created_by_id=actor.id, idempotency_key=idempotency_key,
-                      status="in_review", project=project, required_items=[], state="{}", state_version=0,
-                      created_at=moment, updated_at=moment)
-    session.add(app)
-    session.flush()
-    attached = documents.attach(session, actor, app, document_ids, ["body", "documents"])
-    record(session, app.id, actor.username, "submitted", {"process": process, "version": definition.version,
-                                                          "documents": attached})
-    try:
-        if start.get("time_limit"):
-            limit = str(instances.evaluate_on({"project": project}, start["time_limit"]))
-            app.due_at = store.due_by(moment, limit, "start event")
-        wf = instances.start(spec, {"project": project, "documents": attached})
-        failures = instances.data(wf).get("eligibility_failures") or []
-        refusals += [{"loc": ["body", "project", f["field"]], "msg": f["message"]} for f in failures]
-        if refusals:
-            raise Invalid(refusals)  # rolls back: nothing of a refused submission stays
+    due = None
+    if start.get("time_limit"):
+        limit = kernel.evaluate(db, definition, {"project": project}, start["time_limit"], actor=actor.username,
+                                reveal=actor.is_admin)
+        due = kernel.due_by(moment, str(limit), "start event") if limit else None
+    snapshot = kernel.start(db, definition, {"project": project, "documents": list(document_ids)}, known,
+                            actor=actor.username, reveal=actor.is_admin)
+    failures = snapshot.data.get("eligibility_failures") or []
+    refusals += [{"loc": ["body", "project", str(f.get("field", ""))], "msg": str(f.get("message", ""))}
+                 for f in failures if isinstance(f, dict)]
+    if refusals:
+        raise Invalid(refusals)  # nothing of a refused submission is stored
+
+    def build(session: Session) -> Application:
+        app = Application(definition_id=definition.id, process_id=definition.process_id, version=definition.version,
+                          enterprise_id=actor.enterprise_id, created_by_id=actor.id, idempotency_key=idempotency_key,
+                          status="in_review", project=project, required_items=[], state="{}", state_version=0,
+                          due_at=due, created_at=moment, updated_at=moment)
+        session.add(app)
+        session.flush()
+        attached = documents.attach(session, actor, app, document_ids, ["body", "documents"])
+        record(session, app.id, actor.username, "submitted", {"process": process, "version": definition.version,
+                                                              "documents": attached})
         if commitment_based:
             c = project.get("commitment") or {}
             session.add(Commitment(application_id=app.id, enterprise_id=actor.enterprise_id, text=c.get("text", ""),
@@ -158,10 +145,25 @@ def _submit(session: Session, actor: Actor, process: str, project: dict, documen
                                    recorded_at=moment))
             record(session, app.id, actor.username, "commitment_signed",
                    {"signer": c.get("signer"), "signed_at": c.get("signed_at")})
-        store.save(session, app, wf, actor.username)
-    except instances.EngineError as exc:
-        raise store.engine_error(exc)
-    return app
+        return app
+
+    try:
+        application_id = kernel.create(db, actor.username, definition, snapshot, build, reveal_errors=actor.is_admin)
+    except IntegrityError:
+        # Two requests raced with one Idempotency-Key: the other one won; answer with its application.
+        if not idempotency_key:
+            raise
+        with db.read() as session:
+            earlier = _by_idempotency_key(session, actor, idempotency_key)
+            if earlier is None:
+                raise
+            return detail(session, earlier)
+    return get(db, actor, application_id)
+
+
+def _by_idempotency_key(session: Session, actor: Actor, key: str) -> Application | None:
+    return session.scalar(select(Application).where(Application.created_by_id == actor.id,
+                                                    Application.idempotency_key == key))
 
 
 def barred_refusal(session: Session, actor: Actor) -> list[dict]:
@@ -202,8 +204,8 @@ def list_applications(db: Database, actor: Actor, status: str | None, params: Pa
 
 
 def supplement(db: Database, actor: Actor, application_id: int, note: str, document_ids: list[str]) -> dict:
-    with db.transaction() as session:
-        app = store.locked(session, application_id)
+    def answer(instance: kernel.Instance) -> None:
+        session, app = instance.session, instance.application
         require_owner(actor, app)
         task = session.scalar(select(Task).where(Task.application_id == app.id, Task.for_applicant.is_(True),
                                                  Task.status == "open").order_by(Task.created_at).limit(1))
@@ -219,31 +221,42 @@ def supplement(db: Database, actor: Actor, application_id: int, note: str, docum
                                    submitted_by_id=actor.id, submitted_at=now()))
             record(session, app.id, actor.username, "minor_items_fulfilled",
                    {"items": [i for m in pending for i in m.items], "note": note, "documents": attached})
-            return detail(session, app)
-        wf = store.load(session, app)
+            return
         try:
-            instances.complete(wf, task.id, {"note": note, "documents": attached, "submitted_at": now().isoformat()})
-        except LookupError:
+            instance.run("complete", task_id=task.id,
+                         payload={"note": note, "documents": attached, "submitted_at": now().isoformat()})
+        except TaskNotReady:
             raise Conflict(f"the supplement task of application {app.id} is no longer open; reload")
-        except instances.EngineError as exc:
-            raise store.engine_error(exc)
         session.add(Supplement(application_id=app.id, task_id=task.id, note=note, documents=attached,
                                submitted_by_id=actor.id, submitted_at=now()))
         task.completed_by_id = actor.id
         record(session, app.id, actor.username, "supplement_submitted",
                {"task_id": task.id, "note": note, "documents": attached})
-        store.save(session, app, wf, actor.username)
-        return detail(session, app)
+
+    require_visible(db, actor, application_id)
+    kernel.run(db, application_id, actor.username, answer, reveal_errors=actor.is_admin)
+    return get(db, actor, application_id)
 
 
 def withdraw(db: Database, actor: Actor, application_id: int) -> dict:
-    with db.transaction() as session:
-        app = store.locked(session, application_id)
+    def cancel(instance: kernel.Instance) -> None:
+        app = instance.application
         require_owner(actor, app)
         if app.status not in ACTIVE:
             raise Conflict(f"application {app.id} is {app.status}; only an application under way can be withdrawn")
-        wf = store.load(session, app)
-        instances.cancel(wf)
-        record(session, app.id, actor.username, "withdrawn", {})
-        store.save(session, app, wf, actor.username, status="withdrawn")
-        return detail(session, app)
+        instance.run("cancel")
+        instance.status = "withdrawn"
+        record(instance.session, app.id, actor.username, "withdrawn", {})
+
+    require_visible(db, actor, application_id)
+    kernel.run(db, application_id, actor.username, cancel, reveal_errors=actor.is_admin)
+    return get(db, actor, application_id)
+
+
+def require_visible(db: Database, actor: Actor, application_id: int) -> None:
+    """404 for an application the caller may not see, as for one that does not exist (ids are not counted)."""
+    with db.read() as session:
+        app = session.get(Application, application_id)
+        if app is None:
+            raise NotFound(f"application {application_id} not found")
+        require_see_application(session, actor, app)

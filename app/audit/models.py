@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime, utcnow_column_default
@@ -19,3 +19,22 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     event: Mapped[str] = mapped_column(String(60))
     detail: Mapped[dict] = mapped_column(JSONType, default=dict)
+
+
+class Incident(Base):
+    """A process that failed: the command was rolled back (or the timer set aside); the engine's full message is here,
+    for administrators, never in what an applicant reads."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="SET NULL"), index=True)
+    process_id: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int | None]
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # process, budget, crash
+    command: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, Incident
 from app.clock import now
 
 
@@ -16,3 +16,21 @@ def timeline(session: Session, application_id: int) -> list[dict]:
     events = session.scalars(select(AuditEvent).where(AuditEvent.application_id == application_id)
                              .order_by(AuditEvent.at, AuditEvent.id))
     return [{"at": e.at, "actor": e.actor, "event": e.event, "detail": e.detail} for e in events]
+
+
+def list_incidents(db, params, application_id: int | None = None) -> dict:
+    from app.platform.pagination import paginate
+
+    query = select(Incident).order_by(Incident.at.desc(), Incident.id.desc())
+    if application_id is not None:
+        query = query.where(Incident.application_id == application_id)
+    with db.read() as session:
+        rows, total = paginate(session, query, params)
+        return {"items": [describe_incident(i) for i in rows], "total": total, "page": params.page,
+                "page_size": params.page_size}
+
+
+def describe_incident(incident: Incident) -> dict:
+    return {"id": incident.id, "application_id": incident.application_id, "process": incident.process_id,
+            "version": incident.version, "element_id": incident.element_id, "kind": incident.kind,
+            "command": incident.command, "actor": incident.actor, "message": incident.message, "at": incident.at}

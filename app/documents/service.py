@@ -56,30 +56,45 @@ def upload(db: Database, settings: Settings, actor: Actor, name: str, content_ty
         raise
 
 
-def attach(session: Session, actor: Actor, application: Application, document_ids: list[str], loc: list) -> list[str]:
-    """Tie uploaded documents to an application: each must be the caller's own and not belong elsewhere."""
-    problems = []
-    docs = []
-    for i, doc_id in enumerate(document_ids):
-        doc = session.get(Document, str(doc_id))
-        if doc is None:
+MAX_ATTACHED = 50  # documents one request may attach; looked up in one query
+
+
+def check(session: Session, actor: Actor, document_ids: list[str], loc: list, application_id: int | None = None) -> list[str]:
+    """The documents a request names, each the caller's own and attached nowhere else (or to `application_id`)."""
+    ids = [str(d) for d in document_ids]
+    if len(ids) > MAX_ATTACHED:
+        raise Invalid([{"loc": loc, "msg": f"at most {MAX_ATTACHED} documents at a time; {len(ids)} given"}])
+    docs = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))} if ids else {}
+    problems, seen = [], set()
+    for i, doc_id in enumerate(ids):
+        doc = docs.get(doc_id)
+        if doc_id in seen:
+            problems.append({"loc": [*loc, i], "msg": f"document {doc_id} is given twice"})
+        elif doc is None:
             problems.append({"loc": [*loc, i], "msg": f"document {doc_id} does not exist"})
         elif doc.uploaded_by_id != actor.id:
             problems.append({"loc": [*loc, i], "msg": f"document {doc_id} was uploaded by someone else"})
-        elif doc.application_id not in (None, application.id):
+        elif doc.application_id not in (None, application_id):
             problems.append({"loc": [*loc, i], "msg": f"document {doc_id} belongs to another application"})
-        else:
-            docs.append(doc)
+        seen.add(doc_id)
     if problems:
         raise Invalid(problems)
-    for i, doc in enumerate(docs):
-        # Compare-and-set: two submissions racing for one document cannot both take it.
-        taken = session.execute(update(Document).where(Document.id == doc.id, or_(Document.application_id.is_(None),
-                                                                                  Document.application_id == application.id))
-                                .values(application_id=application.id))
-        if taken.rowcount != 1:
-            raise Invalid([{"loc": [*loc, i], "msg": f"document {doc.id} belongs to another application"}])
-    return [d.id for d in docs]
+    return ids
+
+
+def attach(session: Session, actor: Actor, application: Application, document_ids: list[str], loc: list) -> list[str]:
+    """Tie uploaded documents to an application, in two statements however many there are."""
+    ids = check(session, actor, document_ids, loc, application.id)
+    if not ids:
+        return ids
+    # Compare-and-set: two submissions racing for one document cannot both take it.
+    taken = session.execute(update(Document).where(Document.id.in_(ids), Document.uploaded_by_id == actor.id,
+                                                   or_(Document.application_id.is_(None),
+                                                       Document.application_id == application.id))
+                            .values(application_id=application.id))
+    if taken.rowcount != len(ids):
+        raise Invalid([{"loc": loc, "msg": "a document was attached to another application meanwhile; reload"}])
+    return ids
 
 
 def file_of(settings: Settings, doc: Document) -> Path:

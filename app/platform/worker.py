@@ -6,14 +6,28 @@ import threading
 
 from sqlalchemy import select
 
-from app.applications import store
 from app.applications.models import Application
 from app.audit.service import record
 from app.clock import now
 from app.db import Database
-from workflows import instances
+from app.errors import BatonError
+from app.instances import kernel
+from workflows.instances import EngineError
 
 _log = logging.getLogger(__name__)
+
+
+def _pick_due(session) -> int | None:
+    """The instance whose timer is due first, skipping those another worker (or a command) holds."""
+    return session.scalar(select(Application.id).where(Application.next_timer_at.is_not(None),
+                                                       Application.next_timer_at <= now())
+                          .order_by(Application.next_timer_at).limit(1)
+                          .with_for_update(skip_locked=True, key_share=True))
+
+
+def fire_timers(instance: kernel.Instance) -> int:
+    instance.run("advance")
+    return instance.application.id
 
 
 def run_due_timers(db: Database, batch: int = 20) -> int:
@@ -23,42 +37,37 @@ def run_due_timers(db: Database, batch: int = 20) -> int:
     it never blocks the timers of every other application."""
     done = 0
     for _ in range(batch):
-        failed: tuple[int, str] | None = None
-        application_id: int | None = None
+        picked: list[int] = []
+
+        def pick(session) -> int | None:
+            application_id = _pick_due(session)
+            if application_id is not None:
+                picked.append(application_id)
+            return application_id
+
         try:
-            with db.transaction() as session:
-                query = (select(Application).where(Application.next_timer_at.is_not(None),
-                                                   Application.next_timer_at <= now())
-                         .order_by(Application.next_timer_at).limit(1))
-                if db.is_postgres:
-                    query = query.with_for_update(skip_locked=True)
-                application = session.scalar(query)
-                if application is None:
-                    return done
-                application_id = application.id
-                wf = store.load(session, application)
-                try:
-                    instances.advance(wf)
-                except instances.EngineError as exc:
-                    raise store.engine_error(exc) from exc
-                store.save(session, application, wf, "timer")
+            if kernel.run(db, pick, "timer", fire_timers) is None:
+                return done
         except Exception as exc:  # noqa: BLE001 - whatever failed, the other instances' timers must go on
-            if application_id is None:
+            if not picked:
                 raise  # the database itself failed: the worker loop logs it and tries again later
-            failed = (application_id, getattr(exc, "detail", None) and str(exc.detail) or f"{exc.__class__.__name__}: {exc}")
-        if failed:
-            _set_aside(db, *failed)
+            incident = getattr(exc, "incident_id", None)
+            if incident is None:  # not a process failure the kernel recorded: record it now
+                _log.exception("timer of application %s failed", picked[0])
+                incident = kernel.record_incident(
+                    db, EngineError(None, str(exc.detail) if isinstance(exc, BatonError) else f"{exc.__class__.__name__}: {exc}",
+                                    "crash"), application_id=picked[0], command="fire_timers", actor="timer")
+            _set_aside(db, picked[0], incident)
         done += 1
     return done
 
 
-def _set_aside(db: Database, application_id: int, error: str) -> None:
-    _log.error("timer of application %s failed: %s", application_id, error)
+def _set_aside(db: Database, application_id: int, incident_id: int | None) -> None:
     with db.transaction() as session:
         application = session.get(Application, application_id)
         if application is not None:
             application.next_timer_at = None
-            record(session, application_id, "timer", "incident", {"error": error[:2000]})
+            record(session, application_id, "timer", "incident", {"incident": incident_id})
 
 
 class Worker:
@@ -80,5 +89,5 @@ class Worker:
         while not self._stop.wait(self.interval):
             try:
                 run_due_timers(self.db)
-            except Exception:  # keep the worker alive; the error is logged with its traceback
+            except BaseException:  # noqa: BLE001 - nothing a process raises may end the worker; it is logged
                 _log.exception("worker pass failed")

@@ -20,7 +20,7 @@ from workflows.definitions import (
     decision_ids,
     parse_xml,
 )
-from workflows.instances import REGISTRY, ProcessSpec, process_spec
+from workflows.instances import REGISTRY
 
 DEFAULT_START_FORM = "project.schema.json"
 _DEPLOY_LOCK = 4_201_771  # advisory lock key: one deployment at a time across processes (PostgreSQL)
@@ -108,10 +108,6 @@ def read_directory(directory: Path) -> list[SourceFile]:
 def latest_definition(session: Session, process_id: str) -> ProcessDefinition | None:
     return session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
                           .order_by(ProcessDefinition.version.desc()).limit(1))
-
-
-def spec_of(definition: ProcessDefinition) -> ProcessSpec:
-    return process_spec(f"{definition.process_id}@{definition.version}#{definition.content_hash}", definition.spec_json)
 
 
 def start_form_of(session: Session, definition: ProcessDefinition) -> dict:

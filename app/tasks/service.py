@@ -127,16 +127,18 @@ def assign(db: Database, actor: Actor, task_id: str, username: str) -> dict:
 
 
 def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: str, data: dict) -> dict:
-    from app.applications import store
     from app.applications.minor_items import record_minor_items
-    from workflows import instances
+    from app.instances import kernel
+    from workflows.instances import TaskNotReady
 
-    with db.transaction() as session:
+    with db.read() as session:
         peek = _task(session, task_id)
         require_task_department(actor, peek)
-        application = store.locked(session, peek.application_id)  # serialises every command on this instance
+
+    def decide(instance: kernel.Instance) -> None:
+        session = instance.session
         task = _task(session, task_id)
-        session.refresh(task)
+        session.refresh(task)  # read again under the instance's lock
         if task.status == "open":
             raise Conflict(f"claim task {task.id} before completing it")
         if task.status != "claimed" or task.assignee_id != actor.id:
@@ -146,19 +148,16 @@ def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: s
         problems = schema_errors(task.form, data, ["body", "data"])
         if problems:
             raise Invalid(problems)
-        wf = store.load(session, application)
         try:
-            instances.complete(wf, task.id, {**data, "decision": decision, "opinion": opinion})
-        except LookupError:
+            instance.run("complete", task_id=task.id, payload={**data, "decision": decision, "opinion": opinion})
+        except TaskNotReady:
             raise Conflict(f"task {task.id} is no longer ready in its process; reload")
-        except instances.EngineError as exc:
-            raise store.engine_error(exc)
         task.decision, task.opinion, task.completed_by_id = decision, opinion, actor.id
         if decision == "approve" and data.get("minor_items_pending"):
-            record_minor_items(session, application.id, task.id, data["minor_items_pending"], data["promised_date"])
-        record(session, application.id, actor.username, "task_completed",
+            record_minor_items(session, instance.application.id, task.id, data["minor_items_pending"], data["promised_date"])
+        record(session, instance.application.id, actor.username, "task_completed",
                {"task_id": task.id, "name": task.name, "department": task.department, "decision": decision,
                 "opinion": opinion})
-        store.save(session, application, wf, actor.username)
-        return describe_task(session, task, application)
 
+    kernel.run(db, peek.application_id, actor.username, decide, reveal_errors=actor.is_admin)
+    return get_task(db, actor, task_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.platform.worker import run_due_timers
-from tests.helpers import application, auth, decide, open_task, project, submit
+from tests.helpers import application, auth, decide, last_incident, open_task, project, submit
 from tests.processes.bpmn_samples import mini, timed
 from workflows import clock
 
@@ -36,7 +36,8 @@ def test_unencodable_text_is_422_not_500(client):
 def test_unknown_department_at_run_time_is_422_naming_the_task(client):
     deploy(client, "dyn.bpmn", mini("mini_dyn", properties='<spiffworkflow:property name="department_from" value="\'nowhere\'"/>'))
     r = client.post("/api/v1/applications", json={"process": "mini_dyn", "project": project()}, headers=auth("acme"))
-    assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "review" and "nowhere" in r.text
+    assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "review" and "nowhere" not in r.text
+    assert "nowhere" in last_incident(client)["message"]
 
 
 def test_while_loops_are_refused_at_deploy(client):
@@ -64,7 +65,8 @@ def test_a_failing_timer_is_set_aside_and_others_still_fire(client, db):
     run_due_timers(db)
     assert [t["department"] for t in application(client, good["id"])["open_tasks"]] == ["water-affairs"]
     incident = [e for e in application(client, bad["id"])["timeline"] if e["event"] == "incident"]
-    assert incident and "missing" in incident[0]["detail"]["error"]
+    assert incident and incident[0]["detail"]["incident"] == last_incident(client)["id"]
+    assert "missing" in last_incident(client)["message"] and last_incident(client)["application_id"] == bad["id"]
     assert run_due_timers(db) == 0  # set aside: not retried on every pass
 
 

@@ -34,9 +34,12 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
-def apply_effects(session: Session, application: Application, wf) -> None:
+def apply_effects(session: Session, application: Application, marks: list[instances.Mark]) -> None:
+    marks = [m for m in marks if any(m.properties.get(name) for name in EFFECTS)]
+    if not marks:
+        return
     applied = set(session.scalars(select(AppliedEffect.task_id).where(AppliedEffect.application_id == application.id)))
-    for mark in instances.marked(wf, EFFECTS):
+    for mark in marks:
         if mark.id in applied:
             continue
         session.add(AppliedEffect(application_id=application.id, task_id=mark.id, applied_at=now()))
@@ -48,7 +51,7 @@ def apply_effects(session: Session, application: Application, wf) -> None:
         if props.get("commitment_status"):
             move_commitments(session, application, props["commitment_status"])
         if props.get("bar_enterprise"):
-            months = instances.evaluate(wf, mark.id, props["bar_enterprise"])
+            months = mark.values.get("bar_enterprise")
             if isinstance(months, bool) or not isinstance(months, int) or months < 0:
                 raise instances.EngineError(mark.bpmn_id, f"bar_enterprise gives {months!r}, not a number of months")
             bar_enterprise(session, application, months)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from app.audit import service
+from app.auth.policy import require_role
+from app.deps import CurrentActor, DatabaseDep
+from app.platform.pagination import PageDep
+
+router = APIRouter(tags=["incidents"])
+
+
+class IncidentOut(BaseModel):
+    id: int
+    application_id: int | None
+    process: str | None
+    version: int | None
+    element_id: str | None
+    kind: str
+    command: str
+    actor: str
+    message: str
+    at: datetime
+
+
+class IncidentPage(BaseModel):
+    items: list[IncidentOut]
+    total: int
+    page: int
+    page_size: int
+
+
+@router.get("/incidents", response_model=IncidentPage, summary="Process failures with the engine's message (admin)")
+def list_incidents(actor: CurrentActor, db: DatabaseDep, page: PageDep,
+                   application: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> dict:
+    require_role(actor, "admin")
+    return service.list_incidents(db, page, application)

@@ -1,0 +1,303 @@
+"""The instance kernel: the one unit of work every command on a process instance goes through.
+
+lock the application row → hand the command its instance → the command asks the engine (in the sandbox) to act →
+save the new state with its version bumped, apply the declared effects, set status, stage and next timer, rebuild the
+inbox rows, append the audit events → commit. Any failure rolls all of it back; an engine failure is recorded as an
+incident and answered as one 422 naming the element.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+import json
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Callable, Iterator, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.applications.models import Application
+from app.audit.models import Incident
+from app.audit.service import record
+from app.clock import now
+from app.db import Database
+from app.departments.models import Department
+from app.errors import Invalid, NotFound, ServiceUnavailable
+from app.instances.effects import apply_effects
+from app.processes.models import ProcessDefinition
+from app.tasks.models import Task
+from workflows import sandbox
+from workflows.calendar import TimeLimitError, due_at
+from workflows.instances import EngineError, Snapshot, UserTaskView
+
+T = TypeVar("T")
+_log = logging.getLogger(__name__)
+
+EMPTY_FORM = {"type": "object", "title": "无需填写", "properties": {}, "additionalProperties": False, "examples": [{}]}
+DECIDED = ("approved", "rejected")
+
+
+# ---------------------------------------------------------------- the engine, as the kernel calls it
+
+
+def spec_key(definition: ProcessDefinition) -> str:
+    return f"{definition.process_id}@{definition.version}#{definition.content_hash}"
+
+
+@lru_cache(maxsize=256)
+def _start_properties(key: str, spec_json: str) -> dict:
+    spec = json.loads(spec_json)["spec"]
+    specs = spec["task_specs"]
+    for name in specs.get("Start", {}).get("outputs", []):
+        props = (specs.get(name, {}).get("extensions") or {}).get("properties") or {}
+        if props:
+            return dict(props)
+    return {}
+
+
+def start_properties(definition: ProcessDefinition) -> dict:
+    """Properties of the process's start event (start_form, time_limit, commitment), read from the stored spec."""
+    return _start_properties(spec_key(definition), definition.spec_json)
+
+
+def start(db: Database, definition: ProcessDefinition, data: dict, known_departments: set[str], *, actor: str,
+          reveal: bool = False) -> Snapshot:
+    """Run a new instance up to where people must act, before any row is written (nothing is locked meanwhile)."""
+    with _translated(db, command="submit", actor=actor, reveal=reveal, definition=definition):
+        return sandbox.default().run_command(spec_key(definition), definition.spec_json, "start", now=now(),
+                                             departments=known_departments, payload=data)
+
+
+def evaluate(db: Database, definition: ProcessDefinition, data: dict, expression: str, *, actor: str,
+             reveal: bool = False):
+    """A property expression of the process (e.g. the start event's time limit) on plain data."""
+    with _translated(db, command="submit", actor=actor, reveal=reveal, definition=definition):
+        return sandbox.default().evaluate(expression, data, now=now())
+
+
+@contextmanager
+def _translated(db: Database, *, command: str, actor: str, reveal: bool, application_id: int | None = None,
+                definition: ProcessDefinition | None = None) -> Iterator[None]:
+    """Engine failures become one incident and one 422 naming the element; a busy engine, a 503."""
+    try:
+        yield
+    except EngineError as exc:
+        raise failure(db, exc, application_id=application_id, command=command, actor=actor, reveal=reveal,
+                      definition=definition) from exc
+    except sandbox.EngineUnavailable as exc:
+        raise ServiceUnavailable(f"the process engine is busy ({exc}); try again in a moment") from exc
+
+
+def departments(session: Session) -> set[str]:
+    return set(session.scalars(select(Department.code)))
+
+
+# ---------------------------------------------------------------- the unit of work
+
+
+@dataclass
+class Instance:
+    """One command's view of its locked instance."""
+
+    session: Session
+    application: Application
+    definition: ProcessDefinition
+    actor: str
+    known_departments: set[str]
+    snapshot: Snapshot | None = None
+    status: str | None = None  # set by a command that decides the status itself (withdrawal)
+
+    def run(self, command: str, *, task_id: str | None = None, payload: dict | None = None) -> Snapshot:
+        """The engine acts on this instance's state; the kernel saves what comes back."""
+        self.snapshot = sandbox.default().run_command(
+            spec_key(self.definition), self.definition.spec_json, command, now=now(), state=self.application.state,
+            departments=self.known_departments, task_id=task_id, payload=payload)
+        return self.snapshot
+
+
+def lock(session: Session, application_id: int) -> Application:
+    """The application row, locked for this transaction (SQLite: the transaction already holds the write lock).
+
+    FOR NO KEY UPDATE: it serialises commands on the instance, yet lets a concurrent claim insert rows that
+    refer to the application (their foreign-key check takes KEY SHARE), so a claim racing a completion
+    cannot deadlock."""
+    application = session.scalar(select(Application).where(Application.id == application_id)
+                                 .with_for_update(key_share=True))
+    if application is None:
+        raise NotFound(f"application {application_id} not found")
+    return application
+
+
+def run(db: Database, application: int | Callable[[Session], int | None], actor: str,
+        command: Callable[[Instance], T], *, reveal_errors: bool = False) -> T | None:
+    """Run `command` on the locked instance in one transaction and save what the engine did.
+
+    `application` is the instance's id, or a picker that chooses one inside the transaction (the timer worker:
+    SKIP LOCKED); either way the row is then locked the one way every command locks it. None when nothing was picked."""
+    application_id = application if isinstance(application, int) else None
+    try:
+        with db.transaction() as session:
+            if application_id is None:
+                application_id = application(session)
+                if application_id is None:
+                    return None
+            row = lock(session, application_id)
+            instance = Instance(session, row, session.get(ProcessDefinition, row.definition_id), actor,
+                                departments(session))
+            result = command(instance)
+            if instance.snapshot is not None:
+                save(instance)
+            return result
+    except EngineError as exc:
+        raise failure(db, exc, application_id=application_id, command=getattr(command, "__name__", "command"),
+                      actor=actor, reveal=reveal_errors) from exc
+    except sandbox.EngineUnavailable as exc:
+        raise ServiceUnavailable(f"the process engine is busy ({exc}); try again in a moment") from exc
+
+
+def create(db: Database, actor: str, definition: ProcessDefinition, snapshot: Snapshot,
+           build: Callable[[Session], Application], *, reveal_errors: bool = False) -> int:
+    """A new instance: `build` adds its application row (and what belongs to it) in the same transaction."""
+    with _translated(db, command="submit", actor=actor, reveal=reveal_errors, definition=definition):
+        with db.transaction() as session:
+            application = build(session)
+            save(Instance(session, application, definition, actor, departments(session), snapshot))
+            return application.id
+
+
+# ---------------------------------------------------------------- failures: one incident, one answer
+
+
+def failure(db: Database, exc: EngineError, *, application_id: int | None, command: str, actor: str, reveal: bool,
+            definition: ProcessDefinition | None = None) -> Invalid:
+    """Record the incident (the command itself was rolled back) and answer 422 naming the element.
+
+    The engine's own message goes to the log and the incident; an applicant sees which step failed, and that
+    the administrators can read why."""
+    incident_id = record_incident(db, exc, application_id=application_id, command=command, actor=actor,
+                                  definition=definition)
+    element = exc.element_id or "process"
+    if exc.kind == "budget":
+        message = f"the process code at {element} {exc.message} (incident {incident_id})"
+    else:
+        message = (f"the process failed at {element}; the administrators can read why in incident {incident_id}"
+                   + (f": {exc.message}" if reveal else ""))
+    error = Invalid([{"element_id": exc.element_id, "message": message}])
+    error.incident_id = incident_id
+    return error
+
+
+def record_incident(db: Database, exc: EngineError, *, application_id: int | None, command: str, actor: str,
+                    definition: ProcessDefinition | None = None) -> int | None:
+    _log.error("process failure (%s) in %s at %s of application %s: %s", exc.kind, command, exc.element_id,
+               application_id, exc.message)
+    try:
+        with db.transaction() as session:
+            application = session.get(Application, application_id) if application_id else None
+            if definition is None and application is not None:
+                definition = session.get(ProcessDefinition, application.definition_id)
+            incident = Incident(application_id=application.id if application else None,
+                                process_id=definition.process_id if definition else None,
+                                version=definition.version if definition else None,
+                                element_id=(exc.element_id or "")[:200] or None, kind=exc.kind, command=command[:40],
+                                actor=actor[:64], message=_storable(exc.message)[:4000], at=now())
+            session.add(incident)
+            session.flush()
+            return incident.id
+    except Exception:  # noqa: BLE001 - the answer to the caller matters more than the record
+        _log.exception("could not record the incident")
+        return None
+
+
+def _storable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\\0")
+
+
+# ---------------------------------------------------------------- saving what the engine did
+
+
+@dataclass
+class Saved:
+    opened: list[Task] = field(default_factory=list)
+    closed: list[Task] = field(default_factory=list)
+
+
+def status_of(snapshot: Snapshot) -> str:
+    return snapshot.waiting_status or snapshot.milestone_status or "in_review"
+
+
+def due_by(moment, limit: str, element_id: str | None):
+    """The deadline a time limit ("20wd", "7d") sets from `moment`; a malformed limit is the process's fault."""
+    try:
+        return due_at(moment, limit)
+    except TimeLimitError as exc:
+        raise EngineError(element_id, f"time_limit: {exc}") from exc
+
+
+def save(instance: Instance) -> Saved:
+    """Write the new state (version bumped), apply milestone effects, project the inbox, record what changed."""
+    session, application, snapshot = instance.session, instance.application, instance.snapshot
+    application.state = snapshot.state
+    application.state_version += 1
+    required = snapshot.data.get("required_items")
+    if isinstance(required, list):
+        application.required_items = [str(item)[:100] for item in required][:100]
+    apply_effects(session, application, snapshot.marks)
+    new_status = instance.status or status_of(snapshot)
+    moment = now()
+    if new_status != application.status:
+        record(session, application.id, instance.actor, "status_changed", {"from": application.status, "to": new_status})
+        application.status = new_status
+        if new_status in DECIDED and application.decided_at is None:
+            application.decided_at = moment
+    application.next_timer_at = snapshot.next_timer_at
+    application.updated_at = moment
+    saved = project_tasks(session, application, instance.definition, snapshot.tasks, instance.known_departments)
+    open_rows = session.scalars(select(Task).where(Task.application_id == application.id,
+                                                   Task.status.in_(("open", "claimed")))
+                                .order_by(Task.for_applicant, Task.created_at)).first()
+    application.stage = open_rows.stage if open_rows is not None else None
+    for task in saved.opened:
+        record(session, application.id, "system", "task_opened",
+               {"task_id": task.id, "name": task.name, "department": task.department,
+                "due_at": task.due_at.isoformat() if task.due_at else None})
+    for task in saved.closed:
+        if task.status == "cancelled":
+            record(session, application.id, "system", "task_cancelled", {"task_id": task.id, "name": task.name})
+    return saved
+
+
+def project_tasks(session: Session, application: Application, definition: ProcessDefinition,
+                  views: list[UserTaskView], known: set[str]) -> Saved:
+    """Rebuild this instance's inbox rows from the workflow (tasks on discarded branches vanish from the tree)."""
+    saved = Saved()
+    rows = {t.id: t for t in session.scalars(select(Task).where(Task.application_id == application.id))}
+    seen = set()
+    moment = now()
+    for view in views:
+        seen.add(view.id)
+        row = rows.get(view.id)
+        if view.state == "ready" and row is None:
+            if not view.applicant and view.department not in known:
+                raise EngineError(view.bpmn_id, f"names department {str(view.department)[:100]!r}, which is not one "
+                                  f"of {', '.join(sorted(known))}")
+            row = Task(
+                id=view.id, application_id=application.id, bpmn_id=view.bpmn_id, name=view.title,
+                department=view.department, for_applicant=view.applicant, status="open", created_at=moment,
+                due_at=due_by(moment, view.time_limit, view.bpmn_id) if view.time_limit else None,
+                form=definition.forms.get(view.form) if view.form else EMPTY_FORM,
+                actions=[] if view.applicant else list(view.actions), stage=view.stage, meta=view.meta,
+            )
+            session.add(row)
+            saved.opened.append(row)
+        elif row is not None and row.status in ("open", "claimed") and view.state != "ready":
+            row.status = "completed" if view.state == "completed" else "cancelled"
+            row.completed_at = moment
+            saved.closed.append(row)
+    for task_id, row in rows.items():
+        if task_id not in seen and row.status in ("open", "claimed"):
+            row.status, row.completed_at = "cancelled", moment
+            saved.closed.append(row)
+    session.flush()
+    return saved
