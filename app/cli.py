@@ -99,7 +99,7 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         return 1
     app = create_app(settings)
     console.print(f"Baton on http://{host}:{port}/docs")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
     return 0
 
 

@@ -24,6 +24,16 @@ class Settings(BaseSettings):
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/plain",
     ])
+    max_json_bytes: int = 1024 * 1024  # every JSON or form body
+    max_deploy_bytes: int = 10 * 1024 * 1024  # all files of one deployment together
+    max_deploy_files: int = 50
+    sqlite_busy_seconds: float = 10.0  # a command waits this long for SQLite's write lock, then answers 503
+    script_cpu_seconds: float = 1.0  # process code of one command: CPU time ...
+    script_memory_mb: int = 64  # ... and memory beyond what the engine holds already
+    engine_processes: int = 2  # sandboxed engine processes per server process
+    sign_in_failures_before_lock: int = 10
+    sign_in_lock_minutes: int = 15
+    sign_in_concurrency: int = 2  # argon2 checks at once per process (each takes 64 MiB)
     worker_enabled: bool = True
     worker_interval_seconds: float = 5.0
 

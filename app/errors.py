@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 
 class BatonError(Exception):
@@ -59,12 +60,30 @@ class Invalid(BatonError):
     status_code = 422
 
 
+# PostgreSQL: lock_not_available, deadlock_detected, serialization_failure, query_canceled (statement timeout).
+_BUSY_SQLSTATES = {"55P03", "40P01", "40001", "57014"}
+
+
+def is_busy(exc: OperationalError) -> bool:
+    """A wait for a lock ran out (SQLite's busy timeout, a PostgreSQL lock or statement timeout): retrying works."""
+    original = getattr(exc, "orig", None)
+    return "database is locked" in str(original) or getattr(original, "sqlstate", None) in _BUSY_SQLSTATES
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         # Field and message only: echoing the input back fails on text that cannot be encoded (lone surrogates).
         detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
         return JSONResponse(status_code=422, content={"detail": detail})
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        if not is_busy(exc):
+            raise exc
+        return JSONResponse(status_code=503, headers={"Retry-After": str(ServiceUnavailable.retry_after)},
+                            content={"detail": "the database is busy with other requests; try again in a moment "
+                                               "(数据库繁忙，请稍后重试)"})
 
     @app.exception_handler(BatonError)
     async def _baton_error(_request: Request, exc: BatonError) -> JSONResponse:

@@ -16,9 +16,11 @@ from app.db import Database
 from app.departments.router import router as departments_router
 from app.documents.router import router as documents_router
 from app.errors import install_handlers
+from app.guard import BodyLimits, RequestGuard
 from app.platform.worker import Worker
 from app.processes.router import router as processes_router
 from app.tasks.router import router as tasks_router
+from workflows import sandbox
 
 API_PREFIX = "/api/v1"
 
@@ -26,7 +28,7 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.require_secret()
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, settings.sqlite_busy_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -40,6 +42,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app = FastAPI(title="Baton", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="建设项目并联审批引擎 — approval chains as BPMN, department inboxes, application tracking.")
     install_docs(app)
+    app.add_middleware(RequestGuard, limits=BodyLimits(settings.max_json_bytes, {
+        ("POST", f"{API_PREFIX}/documents"): settings.max_document_bytes + 64 * 1024,
+        ("POST", f"{API_PREFIX}/processes"): settings.max_deploy_bytes,
+    }), api_prefix=API_PREFIX)
+    sandbox.configure(sandbox.Budget(settings.script_cpu_seconds, settings.script_memory_mb), settings.engine_processes)
     app.state.settings = settings
     app.state.db = db
     install_handlers(app)
@@ -52,8 +59,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @api.get("/healthz", tags=["health"])
     def healthz() -> dict:
         try:
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            with db.read() as session:  # a read: it never waits for (or takes) SQLite's write lock
+                session.execute(text("SELECT 1"))
             return {"status": "ok", "database": "ok"}
         except Exception:  # report, don't crash: load balancers read this; the details go to the log only
             logging.getLogger(__name__).exception("health check: database unreachable")

@@ -33,7 +33,7 @@ class Application(Base):
     stage: Mapped[str | None] = mapped_column(String(100))
     project: Mapped[dict] = mapped_column(JSONType)
     required_items: Mapped[list] = mapped_column(JSONType, default=list)
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, deferred=True)  # loaded only by the kernel: lists never read it
     state_version: Mapped[int] = mapped_column(Integer, default=1)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the process's own limit, e.g. one working day

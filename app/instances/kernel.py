@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from app.applications.models import Application
 from app.audit.models import Incident
@@ -123,7 +123,7 @@ def lock(session: Session, application_id: int) -> Application:
     refer to the application (their foreign-key check takes KEY SHARE), so a claim racing a completion
     cannot deadlock."""
     application = session.scalar(select(Application).where(Application.id == application_id)
-                                 .with_for_update(key_share=True))
+                                 .options(undefer(Application.state)).with_for_update(key_share=True))
     if application is None:
         raise NotFound(f"application {application_id} not found")
     return application

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func
 from sqlalchemy.orm import Session
 
 
@@ -28,6 +28,7 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def paginate(session: Session, query: Select, params: PageParams) -> tuple[list, int]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    # count(*) over the same FROM and WHERE: no column (the stored workflow state least of all) is read for it
+    total = session.scalar(query.order_by(None).with_only_columns(func.count(), maintain_column_froms=True))
     rows = list(session.scalars(query.offset(params.offset).limit(params.page_size)))
     return rows, total or 0

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel
 
 from app.auth.policy import require_role
 from app.deps import CurrentActor, DatabaseDep
-from app.errors import Invalid
+from app.errors import Invalid, TooLarge
 from app.processes import service
 from workflows.definitions import SourceFile
 
@@ -41,8 +41,11 @@ def get_process(process_id: str, _actor: CurrentActor, db: DatabaseDep) -> dict:
 @router.post("/processes", status_code=201, response_model=list[DeployedOut],
              summary="Deploy .bpmn/.dmn (and form .json) files (admin)")
 def deploy(files: Annotated[list[UploadFile], File(description="one or more .bpmn/.dmn/.json files")],
-           actor: CurrentActor, db: DatabaseDep) -> list[dict]:
+           actor: CurrentActor, db: DatabaseDep, request: Request) -> list[dict]:
     require_role(actor, "admin")
+    limit = request.app.state.settings.max_deploy_files
+    if len(files) > limit:
+        raise TooLarge(f"{len(files)} files given; one deployment takes at most {limit} (一次最多部署 {limit} 个文件)")
     sources = []
     for upload in files:
         content = upload.file.read(MAX_FILE_BYTES + 1)
