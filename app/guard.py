@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 
+from workflows.text import unstorable_char as bad_char
+
 MAX_JSON_DEPTH = 32
 MAX_PROBLEMS = 20
 SECURITY_HEADERS = [
@@ -41,17 +43,6 @@ def _describe(char: str) -> str:
     if char == "\x00":
         return "a NUL character (U+0000) / 含有空字符 U+0000"
     return f"a lone surrogate (U+{ord(char):04X}, half of a UTF-16 pair) / 含有无效的代理字符 U+{ord(char):04X}"
-
-
-def bad_char(text: str) -> str | None:
-    """The first character of `text` that no database here can store, or None."""
-    if "\x00" in text:
-        return "\x00"
-    try:
-        text.encode("utf-8")
-        return None
-    except UnicodeEncodeError as exc:
-        return text[exc.start]
 
 
 def text_problems(value: Any, loc: list, problems: list[dict], depth: int = 0) -> list[dict]:

@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -23,6 +21,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
+from .forms import checked_form, referenced_forms
 from .scripting import ScriptCompileError, compile_expression, compile_script
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -311,32 +310,26 @@ def _check_expressions_dmn(source: SourceFile, root: etree._Element, problems: l
                 problems.append(Problem(source.name, entry.get("id") or rule.get("id"), f"output entry {text!r} does not compile: {exc}"))
 
 
-def check_form(name: str, schema: Any) -> list[str]:
-    """A task or start form must be a JSON Schema whose first example fits it."""
-    if not isinstance(schema, dict):
-        return ["is not a JSON object"]
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        return [f"is not a valid JSON Schema: {exc.message}"]
-    examples = schema.get("examples")
-    if not isinstance(examples, list) or not examples:
-        return ["needs an 'examples' list whose first entry is valid"]
-    errors = sorted(Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(examples[0]), key=str)
-    return [f"first example is invalid at '{'.'.join(map(str, e.absolute_path)) or '(root)'}': {e.message}" for e in errors]
-
-
-def load_forms(sources: Iterable[SourceFile], problems: list[Problem]) -> dict[str, Any]:
-    forms: dict[str, Any] = {}
+def load_forms(sources: Iterable[SourceFile], deployed: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    """The uploaded forms, checked against each other and what is deployed, as they are stored (bounded)."""
+    loaded: dict[str, tuple[SourceFile, Any]] = {}
     for source in sources:
         try:
             schema = json.loads(source.content)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             problems.append(Problem(source.name, None, f"form is not valid JSON: {exc}"))
             continue
-        for message in check_form(source.name, schema):
-            problems.append(Problem(source.name, None, f"form {message}"))
-        forms[source.name.rsplit("/", 1)[-1]] = schema
+        except RecursionError:
+            problems.append(Problem(source.name, None, "form is nested too deeply to read"))
+            continue
+        loaded[source.name.rsplit("/", 1)[-1]] = (source, schema)
+    bundle = {**deployed, **{name: schema for name, (_source, schema) in loaded.items()}}
+    forms: dict[str, Any] = {}
+    for name, (source, schema) in loaded.items():
+        messages, stored = checked_form(name, schema, bundle)
+        problems.extend(Problem(source.name, None, f"form {message}") for message in messages)
+        if stored is not None:
+            forms[name] = stored
     return forms
 
 
@@ -413,7 +406,7 @@ def build_deployment(
         _check_expressions_bpmn(source, root, problems)
     for source, root in dmn:
         _check_expressions_dmn(source, root, problems)
-    uploaded_forms = load_forms(form_sources, problems)
+    uploaded_forms = load_forms(form_sources, catalogue.forms, problems)
     if problems:
         raise DeploymentError(problems)
 
@@ -572,6 +565,12 @@ def _build_bundle(process_id, process, source, parser, process_files, roots, dec
                 else:
                     start_form = forms[name]
                     used_forms[name] = start_form
+    pending = list(used_forms.values())
+    while pending:  # forms the used forms refer to travel with them
+        for name in referenced_forms(pending.pop()):
+            if name in forms and name not in used_forms:
+                used_forms[name] = forms[name]
+                pending.append(forms[name])
     if len(problems) > before:
         return None
 

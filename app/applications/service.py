@@ -106,7 +106,7 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
         definition = latest_definition(session, process)
         if definition is None:
             raise Invalid([{"loc": ["body", "process"], "msg": f"process {process!r} is not deployed (see GET /api/v1/processes)"}])
-        problems = schema_errors(start_form_of(session, definition), project, ["body", "project"])
+        problems = schema_errors(start_form_of(session, definition), project, ["body", "project"], definition.forms)
         if problems:
             raise Invalid(problems)
         documents.check(session, actor, document_ids, ["body", "documents"])

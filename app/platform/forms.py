@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from workflows.forms import validator
 
 
 def _non_finite(value: Any, path: list) -> list[dict]:
@@ -18,10 +18,11 @@ def _non_finite(value: Any, path: list) -> list[dict]:
     return []
 
 
-def schema_errors(schema: dict, value: Any, loc: list) -> list[dict]:
+def schema_errors(schema: dict, value: Any, loc: list, forms: dict[str, Any] | None = None) -> list[dict]:
+    """What is wrong with `value` by field; `forms` are the bundle's other forms `schema` may refer to."""
     problems = _non_finite(value, list(loc))
     if problems:
         return problems
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    checker = validator(schema, forms)
     return [{"loc": [*loc, *e.absolute_path], "msg": e.message}
-            for e in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))]
+            for e in sorted(checker.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))][:50]

@@ -145,7 +145,7 @@ def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: s
             raise Conflict(_why_not_open(session, task))
         if decision not in task.actions:
             raise Invalid([{"loc": ["body", "decision"], "msg": f"{decision!r} is not allowed here; allowed: {', '.join(task.actions)}"}])
-        problems = schema_errors(task.form, data, ["body", "data"])
+        problems = schema_errors(task.form, data, ["body", "data"], instance.definition.forms)
         if problems:
             raise Invalid(problems)
         try:

@@ -97,3 +97,18 @@ def test_every_user_task_names_its_stage(path):
         if not props.get("stage") or not CHINESE.search(props.get("stage_name", "")):
             missing.append(task.get("id"))
     assert missing == []
+
+
+@pytest.mark.parametrize("path", FORMS, ids=lambda p: p.name)
+def test_every_string_and_list_of_a_form_is_bounded(path):
+    from workflows.forms import _walk
+
+    unbounded = []
+    for where, node in _walk(json.loads(path.read_text()), []):
+        kinds = node.get("type")
+        kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+        if "string" in kinds and not ({"maxLength", "enum", "const"} & set(node)):
+            unbounded.append("/".join(map(str, where)))
+        if "array" in kinds and "maxItems" not in node:
+            unbounded.append("/".join(map(str, where)))
+    assert unbounded == []

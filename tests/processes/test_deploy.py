@@ -1,6 +1,7 @@
 """Deployment over HTTP: versions, unchanged files, and refusals that name file and element."""
 from __future__ import annotations
 
+import time
 from xml.sax.saxutils import escape
 
 from sqlalchemy import func, select
@@ -126,3 +127,52 @@ def test_one_bad_file_refuses_the_whole_upload(client, db):
 def test_unknown_process_on_submit_names_the_field(client):
     r = client.post("/api/v1/applications", json={"process": "nope", "project": project()}, headers=auth("acme"))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "process"]
+
+
+def _form(**properties) -> bytes:
+    import json
+
+    return json.dumps({"type": "object", "properties": properties, "examples": [{}]}).encode()
+
+
+def test_form_references_to_files_and_urls_are_refused_at_deploy(client, db, tmp_path):
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"type": "string", "enum": ["top secret"]}')
+    for ref in (secret.as_uri(), "http://127.0.0.1:9/schema.json"):
+        r = deploy(client, ("refs.bpmn", mini("mini_refs", properties='<spiffworkflow:property name="form" value="refs.schema.json"/>')),
+                   ("refs.schema.json", _form(name={"$ref": ref})))
+        assert r.status_code == 422, r.text
+        [problem] = r.json()["detail"]
+        assert problem["file"] == "refs.schema.json" and ref in problem["message"]
+        assert "outside the deployed bundle" in problem["message"] and "top secret" not in r.text
+    assert versions(db, "mini_refs") == 0
+
+
+def test_a_backtracking_pattern_costs_an_applicant_nothing(client):
+    r = deploy(client, ("pat.bpmn", mini("mini_pat", properties='<spiffworkflow:property name="form" value="pat.schema.json"/>')),
+               ("pat.schema.json", _form(conditions={"type": "string", "pattern": "^(a+)+$", "maxLength": 3000})))
+    assert r.status_code == 201, r.text
+    app = submit(client, project(), process="mini_pat")
+    task = open_task(client, app["id"], "ecology-environment")
+    client.post(f"/api/v1/tasks/{task['id']}/claim", headers=auth("eco"))
+    started = time.perf_counter()
+    r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("eco"),
+                    json={"decision": "approve", "data": {"conditions": "a" * 2999 + "!"}})
+    assert r.status_code == 422 and time.perf_counter() - started < 1.0
+    assert r.json()["detail"][0]["loc"] == ["body", "data", "conditions"]
+
+
+def test_a_pattern_with_look_ahead_is_refused_naming_the_form_and_field(client):
+    r = deploy(client, ("la.bpmn", mini("mini_la", properties='<spiffworkflow:property name="form" value="la.schema.json"/>')),
+               ("la.schema.json", _form(code={"type": "string", "pattern": "^(?=9)\\d+$"})))
+    assert r.status_code == 422 and r.json()["detail"][0]["file"] == "la.schema.json"
+    assert "code" in r.json()["detail"][0]["message"] and "RE2" in r.json()["detail"][0]["message"]
+
+
+def test_uploaded_forms_are_stored_with_their_strings_bounded(client):
+    r = deploy(client, ("bd.bpmn", mini("mini_bd", properties='<spiffworkflow:property name="form" value="bd.schema.json"/>')),
+               ("bd.schema.json", _form(note={"type": "string"})))
+    assert r.status_code == 201
+    app = submit(client, project(), process="mini_bd")
+    task = open_task(client, app["id"], "ecology-environment")
+    assert task["form"]["properties"]["note"]["maxLength"] == 2000
