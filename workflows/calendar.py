@@ -40,12 +40,19 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
+# No statutory limit comes near these; a larger one is a typing error that would overflow the calendar.
+MAX_AMOUNT = {"wd": 2500, "d": 3660, "h": 24 * 3660}
+
+
 def parse_time_limit(text: str) -> tuple[int, str]:
     """'20wd' → (20, 'wd'): working days; 'd' calendar days; 'h' hours."""
-    match = _LIMIT.match(str(text))
+    match = _LIMIT.match(str(text)[:100])
     if not match:
-        raise TimeLimitError(f"time limit {text!r} is not of the form '20wd', '7d' or '4h'")
-    return int(match.group(1)), match.group(2)
+        raise TimeLimitError(f"time limit {str(text)[:100]!r} is not of the form '20wd', '7d' or '4h'")
+    amount, unit = int(match.group(1)), match.group(2)
+    if amount > MAX_AMOUNT[unit]:
+        raise TimeLimitError(f"time limit {text!r} is longer than {MAX_AMOUNT[unit]}{unit}, the most Baton counts")
+    return amount, unit
 
 
 def due_at(start: datetime, limit: str) -> datetime:

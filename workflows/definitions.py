@@ -4,10 +4,12 @@ Nothing here touches the database: the caller passes in what is already deployed
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from lxml import etree
@@ -16,11 +18,13 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask as ManualTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask as NoneTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 
+from .calendar import TimeLimitError, parse_time_limit
 from .forms import checked_form, referenced_forms
 from .scripting import ScriptCompileError, compile_expression, compile_script
 
@@ -222,7 +226,9 @@ def _structural_problems(source: SourceFile, root: etree._Element) -> list[Probl
 def _owner(node: etree._Element) -> etree._Element | None:
     """The nearest enclosing element with an id (the BPMN element a nested setting belongs to)."""
     owner = node.getparent()
-    while owner is not None and owner.get("id") is None:
+    # An event definition or loop marker is part of its task or event: name that, as the modeller shows it.
+    while owner is not None and (owner.get("id") is None or etree.QName(owner).localname.endswith(
+            ("EventDefinition", "LoopCharacteristics"))):
         owner = owner.getparent()
     return owner
 
@@ -263,16 +269,66 @@ def _check_expressions_bpmn(source: SourceFile, root: etree._Element, problems: 
     for tag in ("timeDuration", "timeDate", "timeCycle", "condition", "loopCardinality", "completionCondition"):
         for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
             owner = _owner(node)
-            check(owner.get("id") if owner is not None else None, node.text, tag)
+            owner_id = owner.get("id") if owner is not None else None
+            check(owner_id, node.text, tag)
+            if tag.startswith("time"):
+                problem = timer_problem(tag, node.text)
+                if problem:
+                    problems.append(Problem(source.name, owner_id, problem))
     for prop in root.iter(f"{{{SPIFF_NS}}}property"):
         owner = _owner(prop)
         owner_id = owner.get("id") if owner is not None else None
         name, value = prop.get("name"), prop.get("value")
         if name in EXPRESSION_PROPERTIES:
             check(owner_id, value, name)
+        if name == "time_limit":
+            literal = _literal(value)
+            if isinstance(literal, str):
+                try:
+                    parse_time_limit(literal)
+                except TimeLimitError as exc:
+                    problems.append(Problem(source.name, owner_id, f"time_limit: {exc}"))
         elif name == "application_status" and value not in APPLICATION_STATUSES:
             problems.append(Problem(source.name, owner_id,
                                     f"application_status {value!r} is not one of {', '.join(APPLICATION_STATUSES)}"))
+
+
+MAX_TIMER_CYCLES = 1000
+MIN_CYCLE_SECONDS = 60
+
+
+def _literal(text: str | None):
+    """The value of an expression that is a plain literal ('"PT5M"', "'20wd'"), else None."""
+    try:
+        return ast.literal_eval((text or "").strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def timer_problem(tag: str, text: str | None) -> str | None:
+    """Why a literal timer expression would fail (or never end) when reached; None if it works or is computed."""
+    value = _literal(text)
+    if not isinstance(value, str):
+        return None
+    try:
+        if tag == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(value)
+        elif tag == "timeDate":
+            moment = TimerEventDefinition.parse_time_or_duration(value)
+            if not re.search(r"(Z|[+-]\d\d:?\d\d)$", value.strip()):
+                return f"timeDate {value!r} has no time zone offset; write one, e.g. '{value}+08:00'"
+            if not isinstance(moment, datetime):
+                return f"timeDate {value!r} is not a date and time"
+        else:
+            cycles, _start, duration = TimerEventDefinition.parse_iso_recurring_interval(value)
+            if cycles < 0 or cycles > MAX_TIMER_CYCLES:
+                return (f"timeCycle {value!r} repeats {'without end' if cycles < 0 else f'{cycles} times'}; "
+                        f"a cycle may repeat at most {MAX_TIMER_CYCLES} times")
+            if duration.total_seconds() < MIN_CYCLE_SECONDS:
+                return f"timeCycle {value!r} repeats every {duration.total_seconds():g} s; at least {MIN_CYCLE_SECONDS} s apart"
+    except Exception as exc:  # SpiffWorkflow raises bare Exceptions for malformed ISO 8601
+        return f"{tag} {value!r} is not valid ISO 8601 ({exc})"
+    return None
 
 
 def _check_expressions_dmn(source: SourceFile, root: etree._Element, problems: list[Problem]) -> None:

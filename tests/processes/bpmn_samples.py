@@ -52,8 +52,8 @@ def mini(process_id: str = "mini_review", *, lane: str = "ecology-environment", 
 """.encode()
 
 
-def timed(process_id: str, after_timer_script: str) -> bytes:
-    """start → timer (a minute after start) → script → user task (water-affairs) → end."""
+def timed(process_id: str, after_timer_script: str, timer: str = '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT1M"</bpmn:timeDuration>') -> bytes:
+    """start → timer (a minute after start, unless `timer` says otherwise) → script → user task (water-affairs) → end."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
@@ -66,7 +66,7 @@ def timed(process_id: str, after_timer_script: str) -> bytes:
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:intermediateCatchEvent id="wait" name="等待">
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-      <bpmn:timerEventDefinition id="wait_timer"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT1M"</bpmn:timeDuration></bpmn:timerEventDefinition>
+      <bpmn:timerEventDefinition id="wait_timer">{timer}</bpmn:timerEventDefinition>
     </bpmn:intermediateCatchEvent>
     <bpmn:scriptTask id="after" name="之后"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
       <bpmn:script>{after_timer_script}</bpmn:script></bpmn:scriptTask>

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import time
+
+import pytest
 from xml.sax.saxutils import escape
 
 from sqlalchemy import func, select
 
 from app.processes.models import ProcessDefinition
 from tests.helpers import application, auth, decide, open_task, project, submit
-from tests.processes.bpmn_samples import mini
+from tests.processes.bpmn_samples import mini, timed
 
 CAMUNDA_NS = 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"'
 
@@ -176,3 +178,29 @@ def test_uploaded_forms_are_stored_with_their_strings_bounded(client):
     app = submit(client, project(), process="mini_bd")
     task = open_task(client, app["id"], "ecology-environment")
     assert task["form"]["properties"]["note"]["maxLength"] == 2000
+
+
+@pytest.mark.parametrize("timer, says", [
+    ('<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R999999/PT0S"</bpmn:timeCycle>', "at most 1000 times"),
+    ('<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R/PT1H"</bpmn:timeCycle>', "without end"),
+    ('<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R3/PT1S"</bpmn:timeCycle>', "at least 60 s apart"),
+    ('<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P5X"</bpmn:timeDuration>', "not valid ISO 8601"),
+    ('<bpmn:timeDate xsi:type="bpmn:tFormalExpression">"2030-01-01T09:00:00"</bpmn:timeDate>', "no time zone offset"),
+])
+def test_timers_that_would_fail_or_never_end_are_refused_at_deploy(client, timer, says):
+    r = deploy(client, ("t.bpmn", timed("mini_t", "x = 1", timer)))
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["element_id"] == "wait" and says in r.json()["detail"][0]["message"]
+
+
+@pytest.mark.parametrize("limit, says", [("'3000000d'", "longer than"), ("'5 工作日'", "not of the form")])
+def test_literal_time_limits_that_cannot_be_counted_are_refused_at_deploy(client, limit, says):
+    r = deploy(client, ("tl.bpmn", mini("mini_tl").replace(b"value=\"'3wd'\"", f'value="{limit}"'.encode())))
+    assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "review" and says in r.text
+
+
+def test_a_computed_time_limit_that_overflows_is_a_422_naming_the_task(client):
+    r = deploy(client, ("tc.bpmn", mini("mini_tc").replace(b"value=\"'3wd'\"", b"value=\"str(3000000) + 'd'\"")))
+    assert r.status_code == 201
+    r = client.post("/api/v1/applications", json={"process": "mini_tc", "project": project()}, headers=auth("acme"))
+    assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "review"
