@@ -11,6 +11,7 @@ from sqlalchemy import text
 from app.applications.router import router as applications_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.auth.service import configure_sign_in
 from app.config import Settings, get_settings
 from app.db import Database
 from app.departments.router import router as departments_router
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         ("POST", f"{API_PREFIX}/documents"): settings.max_document_bytes + 64 * 1024,
         ("POST", f"{API_PREFIX}/processes"): settings.max_deploy_bytes,
     }), api_prefix=API_PREFIX)
+    configure_sign_in(settings.sign_in_concurrency, settings.sign_in_failures_before_lock, settings.sign_in_lock_minutes)
     sandbox.configure(sandbox.Budget(settings.script_cpu_seconds, settings.script_memory_mb), settings.engine_processes)
     app.state.settings = settings
     app.state.db = db

@@ -3,7 +3,7 @@ from app.applications.models import (  # noqa: F401
     AppliedEffect, Application, Certificate, Commitment, CreditRecord, MinorItems, Supplement,
 )
 from app.audit.models import AuditEvent, Incident  # noqa: F401
-from app.auth.models import Enterprise, User, UserDepartment  # noqa: F401
+from app.auth.models import Enterprise, SignInThrottle, User, UserDepartment  # noqa: F401
 from app.db import Base  # noqa: F401
 from app.departments.models import Department  # noqa: F401
 from app.documents.models import Document  # noqa: F401

@@ -45,15 +45,24 @@ REVIEWER_OF = {"service-window": "window", "ecology-environment": "eco", "water-
                "real-estate-registry": "registry"}
 
 
+# Tokens name accounts by id: every test database creates the same users in the same order, so one map serves all.
+USER_IDS: dict[str, int] = {}
+
+
+def remember(user) -> None:
+    known = USER_IDS.setdefault(user.username, user.id)
+    assert known == user.id, f"{user.username} has id {user.id} here and {known} in another test database"
+
+
 def create_users(db: Database) -> None:
     with db.transaction() as session:
         for username, (role, departments, enterprise) in USERS.items():
-            add_user(session, username=username, password=PASSWORD, role=role, departments=departments,
-                     enterprise_code=enterprise, enterprise_name=f"{username} 有限公司" if enterprise else None)
+            remember(add_user(session, username=username, password=PASSWORD, role=role, departments=departments,
+                              enterprise_code=enterprise, enterprise_name=f"{username} 有限公司" if enterprise else None))
 
 
 def auth(username: str) -> dict:
-    return {"Authorization": f"Bearer {issue_token(username, SECRET, 60)}"}
+    return {"Authorization": f"Bearer {issue_token(USER_IDS[username], 1, SECRET, 60)}"}
 
 
 @lru_cache

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow_column_default
@@ -21,6 +21,18 @@ class Enterprise(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins per username and per address: slowed down, then locked for a while."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "user:<name>" or "ip:<address>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class UserDepartment(Base):
     __tablename__ = "user_departments"
 
@@ -30,6 +42,7 @@ class UserDepartment(Base):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused: tokens name them
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -38,10 +51,15 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(100))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Every token carries it; a password change, a disable or a role change bumps it, ending every session at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
 
     enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")
     department_links: Mapped[list[UserDepartment]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    def end_sessions(self) -> None:
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def departments(self) -> list[str]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden
+from app.errors import Forbidden, NotFound
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,9 @@ def can_see_application(session: Session, actor: Actor, application) -> bool:
 
 
 def require_see_application(session: Session, actor: Actor, application) -> None:
+    """404, as for an application that does not exist: ids are sequential, and a 403 would let one count them."""
     if not can_see_application(session, actor, application):
-        raise Forbidden(f"application {application.id} is not yours to see")
+        raise NotFound(f"application {application.id} not found")
 
 
 def require_owner(actor: Actor, application) -> None:

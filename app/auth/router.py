@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
@@ -13,8 +13,10 @@ router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token", response_model=Token, summary="Sign in (OAuth2 password flow)")
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DatabaseDep, settings: SettingsDep) -> Token:
-    access = service.sign_in(db, form.username, form.password, settings.secret_key or "", settings.token_minutes)
+def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DatabaseDep, settings: SettingsDep,
+          request: Request) -> Token:
+    access = service.sign_in(db, form.username, form.password, settings.secret_key or "", settings.token_minutes,
+                             address=request.client.host if request.client else None)
     return Token(access_token=access, token_type="bearer")
 
 

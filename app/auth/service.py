@@ -4,11 +4,13 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.auth.models import ROLES, Enterprise, User, UserDepartment
+from app.auth import throttle
 from app.auth.policy import Actor
 from app.auth.security import hash_password, issue_token, read_token, verify_password
+from app.auth.throttle import PasswordChecks
 from app.db import Database
 from app.departments.models import Department
 from app.errors import Invalid, Unauthorized
@@ -42,24 +44,49 @@ def to_actor(user: User) -> Actor:
 
 
 def actor_from_token(db: Database, token: str | None, secret: str) -> Actor:
-    username = read_token(token, secret) if token else None
-    if not username:
+    """The caller a token names, in one indexed query; a disabled account or an ended session is refused."""
+    claims = read_token(token, secret) if token else None
+    if claims is None:
         raise Unauthorized("not signed in, or the token expired: get one from POST /api/v1/auth/token")
     with db.read() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None or not user.is_active:
-            raise Unauthorized("the account behind this token no longer exists or is disabled")
+        user = session.scalars(select(User).where(User.id == claims.user_id)
+                               .options(joinedload(User.department_links))).unique().first()
+        if user is None or not user.is_active or user.session_version != claims.session_version:
+            raise Unauthorized("this session has ended (signed out, password changed, or the account disabled): "
+                               "sign in again")
         return to_actor(user)
 
 
-def sign_in(db: Database, username: str, password: str, secret: str, minutes: int) -> str:
+def sign_in(db: Database, username: str, password: str, secret: str, minutes: int, *, address: str | None = None,
+            checks: PasswordChecks | None = None) -> str:
+    throttle.check(db, username, address)
     with db.read() as session:
-        user = session.scalar(select(User).where(User.username == username))
+        user = session.scalar(select(User).where(User.username == username[:64]))
+    with checks or _CHECKS:
         # An unknown name costs one argon2 check too, so timing does not tell which usernames exist.
-        known = verify_password(user.password_hash if user else _DUMMY_HASH, password)
-        if user is None or not user.is_active or not known:
-            raise Unauthorized("wrong username or password")
-        return issue_token(user.username, secret, minutes)
+        known = verify_password(user.password_hash if user else _DUMMY_HASH, password[:1024])
+    if user is None or not user.is_active or not known:
+        throttle.failed(db, username, address)
+        raise Unauthorized("wrong username or password")
+    throttle.succeeded(db, username)
+    return issue_token(user.id, user.session_version, secret, minutes)
+
+
+_CHECKS = PasswordChecks(2)
+
+
+def configure_sign_in(concurrency: int, failures_before_lock: int, lock_minutes: int) -> None:
+    global _CHECKS
+    _CHECKS = PasswordChecks(concurrency)
+    throttle.configure(failures_before_lock, lock_minutes)
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends every session of the account."""
+    if len(password or "") < 8:
+        raise Invalid([{"loc": ["password"], "msg": "must be at least 8 characters"}])
+    user.password_hash = hash_password(password)
+    user.end_sessions()
 
 
 def add_user(session: Session, *, username: str, password: str, role: str, departments: list[str] | None = None,

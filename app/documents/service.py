@@ -114,8 +114,8 @@ def for_download(db: Database, actor: Actor, doc_id: str) -> Document:
         if not allowed and doc.application_id is not None:
             application = session.get(Application, doc.application_id)
             allowed = can_see_application(session, actor, application)
-        if not allowed:
-            raise Forbidden(f"document {doc_id} is not yours to see")
+        if not allowed:  # 404 as for a document that does not exist
+            raise NotFound(f"document {doc_id} not found")
         return doc
 
 

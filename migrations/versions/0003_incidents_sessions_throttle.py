@@ -32,7 +32,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_incidents_application_id'), ['application_id'], unique=False)
 
 
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    # SQLite: AUTOINCREMENT, so the id of a deleted account is never given to a new one (its tokens name the id);
+    # PostgreSQL's sequences never reuse one anyway.
+    with op.batch_alter_table('users', schema=None, recreate='always' if sqlite else 'auto',
+                              table_kwargs={'sqlite_autoincrement': True} if sqlite else {}) as batch_op:
+        batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='1', nullable=False))
+    op.create_table('sign_in_throttle',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('first_failure_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_failure_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('key')
+    )
+
+
 def downgrade() -> None:
+    op.drop_table('sign_in_throttle')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('session_version')
     with op.batch_alter_table('incidents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_incidents_application_id'))
         batch_op.drop_index('ix_incidents_at')

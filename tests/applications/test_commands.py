@@ -81,8 +81,8 @@ def test_documents_upload_attach_and_download(client):
     assert [d["id"] for d in application(client, app["id"], "acme")["documents"]] == [doc["id"]]
     assert client.get(f"/api/v1/documents/{doc['id']}", headers=auth("acme")).content == b"%PDF-1.4 test"
     assert client.get(f"/api/v1/documents/{doc['id']}", headers=auth("window")).status_code == 200
-    assert client.get(f"/api/v1/documents/{doc['id']}", headers=auth("other")).status_code == 403
-    assert client.get(f"/api/v1/documents/{doc['id']}", headers=auth("eco")).status_code == 403
+    assert client.get(f"/api/v1/documents/{doc['id']}", headers=auth("other")).status_code == 404
+    assert client.get(f"/api/v1/documents/{doc['id']}", headers=auth("eco")).status_code == 404
     assert client.get("/api/v1/documents/nope", headers=auth("acme")).status_code == 404
     # another enterprise cannot attach it, nor can it be attached to a second application
     r = client.post("/api/v1/applications", json={"process": "parallel_review", "project": project(), "documents": [doc["id"]]},
@@ -107,7 +107,7 @@ def test_supplement_when_not_awaiting_is_409_and_documents_attach(client):
     assert r.status_code == 409
     decide(client, open_task(client, app["id"], "service-window"), "return")
     doc = client.post("/api/v1/documents", headers=auth("acme"), files={"file": ("合同.pdf", b"%PDF", "application/pdf")}).json()
-    assert client.post(f"/api/v1/applications/{app['id']}/supplements", headers=auth("other"), json={}).status_code == 403
+    assert client.post(f"/api/v1/applications/{app['id']}/supplements", headers=auth("other"), json={}).status_code == 404
     r = client.post(f"/api/v1/applications/{app['id']}/supplements", headers=auth("acme"),
                     json={"note": "补充合同", "documents": [doc["id"]]})
     assert r.status_code == 200 and doc["id"] in [d["id"] for d in r.json()["documents"]]

@@ -14,7 +14,7 @@ import pytest
 
 from app.config import PROJECT_ROOT
 from tests.conftest import _create_pg_database, _drop_pg_database, require_postgres
-from tests.helpers import PASSWORD, SECRET, create_users
+from tests.helpers import PASSWORD, SECRET, create_users, remember
 
 CLAIMANT_DEPARTMENT = "service-window"
 CLAIMANTS = [f"window_c{i}" for i in range(20)]  # 20 reviewers of one department, for the claim race
@@ -82,8 +82,8 @@ def pg_url():
             create_users(db)
             with db.transaction() as session:
                 for username in CLAIMANTS:
-                    add_user(session, username=username, password=PASSWORD, role="reviewer",
-                             departments=[CLAIMANT_DEPARTMENT])
+                    remember(add_user(session, username=username, password=PASSWORD, role="reviewer",
+                                      departments=[CLAIMANT_DEPARTMENT]))
         finally:
             db.dispose()
         yield url
