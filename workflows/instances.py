@@ -129,7 +129,9 @@ def _wrap(exc: Exception) -> EngineError:
     task = getattr(exc, "task", None)
     spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
     element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
-    message = str(exc)
+    # SpiffWorkflow's own str() fails when a note is None (a NameError it has no suggestion for).
+    notes = [str(n) for n in getattr(exc, "notes", []) if n]
+    message = ". ".join([str(exc.args[0]) if exc.args else exc.__class__.__name__, *notes])
     cause = getattr(exc, "exception", None) or exc.__cause__
     if isinstance(cause, ScriptCompileError):
         message = f"does not compile: {exc}"
