@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test serve bench clean
+.PHONY: run test serve bench fuzz clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ serve: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
+
+# The long fuzzing run: every operation as every role on both backends, FUZZ_EXAMPLES examples each.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(BIN)/.installed
+	BATON_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_api_fuzz.py -q -p no:cacheprovider
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench

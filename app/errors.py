@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 
 
@@ -58,6 +59,24 @@ class Invalid(BatonError):
     """422: `detail` is a message or a list of {"loc"/"file", ..., "msg"/"message"} naming the field or element."""
 
     status_code = 422
+
+
+class ErrorOut(BaseModel):
+    """Every error: a message, or a list naming each field (`loc`, `msg`) or BPMN element (`file`, `element_id`,
+    `message`)."""
+
+    detail: str | list[dict[str, Any]]
+
+
+# Declared on every API route, so clients (and the fuzzer) know each answer they can get.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description} for status, description in {
+        400: "the request could not be read", 401: "not signed in, or the session ended",
+        403: "signed in, but not allowed to do this", 404: "no such thing (or not yours to see)",
+        409: "conflicts with the current state (taken, stale, wrong state)", 413: "the request is too large",
+        422: "invalid: each problem names its field or BPMN element", 429: "too many attempts; see Retry-After",
+        503: "busy; try again after Retry-After",
+    }.items()}
 
 
 # PostgreSQL: lock_not_available, deadlock_detected, serialization_failure, query_canceled (statement timeout).

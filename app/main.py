@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.applications.router import router as applications_router
@@ -16,7 +17,7 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.departments.router import router as departments_router
 from app.documents.router import router as documents_router
-from app.errors import install_handlers
+from app.errors import ERROR_RESPONSES, install_handlers
 from app.guard import BodyLimits, RequestGuard
 from app.platform.worker import Worker
 from app.processes.router import router as processes_router
@@ -24,6 +25,11 @@ from app.tasks.router import router as tasks_router
 from workflows import sandbox
 
 API_PREFIX = "/api/v1"
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: str
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -56,9 +62,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     api = APIRouter(prefix=API_PREFIX)
     for router in (auth_router, departments_router, processes_router, applications_router, tasks_router, documents_router,
                    audit_router):
-        api.include_router(router)
+        api.include_router(router, responses=ERROR_RESPONSES)
 
-    @api.get("/healthz", tags=["health"])
+    @api.get("/healthz", tags=["health"], response_model=HealthOut, responses={503: {"model": HealthOut}},
+             summary="Liveness, with a database check (for load balancers)")
     def healthz() -> dict:
         try:
             with db.read() as session:  # a read: it never waits for (or takes) SQLite's write lock
