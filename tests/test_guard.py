@@ -147,3 +147,53 @@ def test_lists_do_not_load_the_stored_workflow_state(client, db):
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
     assert statements and not [s for s in statements if re.search(r"applications\.state\b(?!_)", s)]
+
+
+def test_file_names_that_cannot_be_stored_are_refused(client):
+    body = (b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a\x00b.pdf"\r\n'
+            b"Content-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--XyZ--\r\n")
+    r = client.post("/api/v1/documents", content=body,
+                    headers={**auth("acme"), "Content-Type": "multipart/form-data; boundary=XyZ"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["file"]
+
+
+@pytest.fixture(scope="module")
+def sqlite_backend(tmp_path_factory):
+    from tests.conftest import make_backend
+
+    backend, cleanup = make_backend("sqlite", tmp_path_factory.mktemp("busy"))
+    yield backend
+    backend.db.dispose()
+    cleanup()
+
+
+def test_a_busy_sqlite_answers_503_with_retry_after_and_healthz_still_reads(sqlite_backend):
+    """SQLite's one write lock held by another process: a command waits its busy timeout, then 503."""
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.db import Database
+    from app.main import create_app
+    from tests.helpers import SECRET
+
+    backend = sqlite_backend
+    settings = Settings(database_url=backend.url, secret_key=SECRET, storage_dir=backend.storage,
+                        worker_enabled=False, sqlite_busy_seconds=0.2)
+    impatient = Database(backend.url, busy_seconds=0.2)
+    holder = sqlite3.connect(backend.url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        with TestClient(create_app(settings, impatient)) as c:
+            holder.execute("BEGIN IMMEDIATE")  # another process holds the one write lock
+            r = c.post("/api/v1/applications", json={"process": "parallel_review", "project": project()},
+                       headers=auth("acme"))
+            assert r.status_code == 503 and r.headers["retry-after"] == "2" and "稍后" in r.json()["detail"]
+            assert c.get("/api/v1/healthz").json() == {"status": "ok", "database": "ok"}
+            holder.execute("ROLLBACK")
+            r = c.post("/api/v1/applications", json={"process": "parallel_review", "project": project()},
+                       headers=auth("acme"))
+            assert r.status_code == 201
+    finally:
+        holder.close()
+        impatient.dispose()

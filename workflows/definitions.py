@@ -27,6 +27,7 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from .calendar import TimeLimitError, parse_time_limit
 from .forms import checked_form, referenced_forms
 from .scripting import ScriptCompileError, compile_expression, compile_script
+from .text import unstorable_char
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -411,6 +412,10 @@ def build_deployment(
         raise DeploymentError([Problem("-", None, "no files given")])
     seen_names: set[str] = set()
     for source in uploads:
+        if unstorable_char(source.name) is not None or len(source.name) > 255 or "/" in source.name:
+            problems.append(Problem(source.name.encode("utf-8", "replace").decode()[:255], None,
+                                    "the file name must be at most 255 characters, without '/', NUL or lone surrogates"))
+            continue
         lower = source.name.lower()
         if source.name in seen_names:
             problems.append(Problem(source.name, None, "file given twice"))

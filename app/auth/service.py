@@ -14,6 +14,7 @@ from app.auth.throttle import PasswordChecks
 from app.db import Database
 from app.departments.models import Department
 from app.errors import Invalid, Unauthorized
+from workflows.text import unstorable_char
 
 # GB 32100-2015: 18 characters from digits and capital letters without I, O, S, V, Z.
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -95,12 +96,16 @@ def add_user(session: Session, *, username: str, password: str, role: str, depar
     """Create a user; an enterprise user's enterprise is created on first mention."""
     departments = departments or []
     problems = []
-    if not re.match(r"^[A-Za-z0-9_.@-]{2,64}$", username or ""):
+    if not re.fullmatch(r"[A-Za-z0-9_.@-]{2,64}", username or ""):
         problems.append({"loc": ["username"], "msg": "2-64 letters, digits, or _ . @ -"})
     elif session.scalar(select(User.id).where(User.username == username)):
         problems.append({"loc": ["username"], "msg": f"user {username!r} exists already"})
     if role not in ROLES:
         problems.append({"loc": ["role"], "msg": f"must be one of {', '.join(ROLES)}"})
+    for field, text, most in (("display_name", display_name, 100), ("enterprise_name", enterprise_name, 200),
+                              ("password", password, 1024)):
+        if text is not None and (unstorable_char(text) is not None or len(text) > most):
+            problems.append({"loc": [field], "msg": f"at most {most} characters, without NUL or lone surrogates"})
     if len(password or "") < 8:
         problems.append({"loc": ["password"], "msg": "must be at least 8 characters"})
     known = set(session.scalars(select(Department.code)))

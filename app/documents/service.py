@@ -16,6 +16,7 @@ from app.config import Settings
 from app.db import Database
 from app.documents.models import Document
 from app.errors import Forbidden, Invalid, NotFound
+from workflows.text import unstorable_char
 
 _CHUNK = 1024 * 1024
 
@@ -31,6 +32,8 @@ def upload(db: Database, settings: Settings, actor: Actor, name: str, content_ty
     if base_type not in settings.allowed_content_types:
         raise Invalid([{"loc": ["file"], "msg": f"content type {base_type or '(none)'!r} is not accepted; accepted: {', '.join(settings.allowed_content_types)}"}])
     clean_name = os.path.basename(name or "").strip() or "document"
+    if unstorable_char(clean_name) is not None:
+        raise Invalid([{"loc": ["file"], "msg": "the file name holds a NUL or a lone surrogate; rename the file"}])
     doc_id = str(uuid.uuid4())
     key = f"{doc_id[:2]}/{doc_id}"  # stored relative: the storage directory may move
     path = Path(settings.storage_dir) / key

@@ -161,3 +161,40 @@ def test_knowing_who_calls_costs_one_query(client, db):
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
     assert len(statements) == 2, statements  # the caller (with departments and enterprise), then the departments
+
+
+def test_password_checks_run_at_most_n_at_once():
+    import threading
+    import time
+
+    from app.auth.throttle import PasswordChecks
+
+    checks, running, peak, lock = PasswordChecks(2), [0], [0], threading.Lock()
+
+    def check():
+        with checks:
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+
+    threads = [threading.Thread(target=check) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] == 2
+
+
+def test_user_names_and_display_names_are_checked(db):
+    import pytest
+
+    from app.auth.service import add_user
+    from app.errors import Invalid
+
+    with db.transaction() as session:
+        with pytest.raises(Invalid) as caught:
+            add_user(session, username="admin2\n", password=PASSWORD, role="admin", display_name="x\udc80")
+    assert {tuple(p["loc"]) for p in caught.value.detail} == {("username",), ("display_name",)}
