@@ -145,3 +145,12 @@ def _real_time():
 
     yield
     clock.reset()
+
+
+def pytest_terminal_summary(terminalreporter):
+    import sys
+
+    fuzz = sys.modules.get("tests.test_api_fuzz")
+    line = fuzz.summary() if fuzz else None
+    if line:
+        terminalreporter.write_line(line)

@@ -6,6 +6,7 @@ no answer is a 5xx (503 "busy" aside), and every answer is one the document decl
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import pytest
 import schemathesis
@@ -31,6 +32,21 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 schema = schemathesis.openapi.from_dict(create_app(Settings(secret_key=SECRET, worker_enabled=False)).openapi())
 
 
+CALLS: Counter = Counter()  # (operation, role, backend, status) -> requests
+
+
+def summary() -> str | None:
+    """How many requests each operation got and the answers (printed after the run by tests/conftest.py)."""
+    if not CALLS:
+        return None
+    statuses: Counter = Counter()
+    for (_op, _role, _backend, status), n in CALLS.items():
+        statuses[status] += n
+    return (f"fuzzing: {len({k[0] for k in CALLS})} operations x {len({k[1] for k in CALLS})} roles x "
+            f"{len({k[2] for k in CALLS})} backends, {sum(CALLS.values())} requests (at most {EXAMPLES} examples "
+            "per operation, role and backend); answers: " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())))
+
+
 @pytest.fixture(scope="module")
 def fuzz_app(backend, tmp_path_factory):
     from fastapi.testclient import TestClient
@@ -53,8 +69,9 @@ def fuzz_app(backend, tmp_path_factory):
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
-def test_every_operation_as_every_role(case, role, fuzz_app):
+def test_every_operation_as_every_role(case, role, fuzz_app, backend):
     response = case.call(app=fuzz_app, headers=auth(ROLES[role]))
+    CALLS[(case.operation.label, role, backend.name, response.status_code)] += 1
     if response.status_code == 503:  # "busy, retry": declared, and no failure of the service
         return
     case.validate_response(response, checks=CHECKS)
