@@ -11,6 +11,7 @@ from rich.table import Table
 
 from app.config import Settings, get_settings
 from app.errors import Invalid
+from app.vocabulary import Role
 
 console = Console()
 err = Console(stderr=True)
@@ -149,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help="create a user")
     add.add_argument("username")
-    add.add_argument("--role", required=True, choices=["reviewer", "lead", "enterprise", "helpdesk", "admin"])
+    add.add_argument("--role", required=True, choices=Role.codes())
     add.add_argument("--department", action="append", help="department code; repeat for several")
     add.add_argument("--enterprise", help="unified social credit code (enterprise users)")
     add.add_argument("--enterprise-name", help="the enterprise's name, when it is new")

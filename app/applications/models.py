@@ -6,9 +6,6 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime, utcnow_column_default
-from workflows.definitions import APPLICATION_STATUSES
-
-STATUSES = APPLICATION_STATUSES  # one list, shared with the deploy checks of `application_status`
 
 
 class Application(Base):

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Header, Path, Query
 from app.applications import service
 from app.applications.schemas import ApplicationIn, ApplicationOut, ApplicationPage, SupplementIn
 from app.deps import CurrentActor, DatabaseDep
-from app.platform.pagination import PageDep
+from app.vocabulary import ApplicationStatus
+from app.common.pagination import PageDep
 
 router = APIRouter(tags=["applications"])
 ApplicationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the application's number")]
@@ -22,7 +23,7 @@ def submit(body: ApplicationIn, actor: CurrentActor, db: DatabaseDep,
 
 @router.get("/applications", response_model=ApplicationPage, summary="Applications you may see")
 def list_applications(actor: CurrentActor, db: DatabaseDep, page: PageDep,
-                      status: Annotated[str | None, Query(description="filter by status")] = None) -> dict:
+                      status: Annotated[ApplicationStatus | None, Query(description="filter by status")] = None) -> dict:
     return service.list_applications(db, actor, status, page)
 
 

@@ -1,60 +1,72 @@
 """Applications: submit, read, track, supplement, withdraw. Each command is one transaction."""
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.applications.models import STATUSES, Application, Certificate, Commitment, MinorItems, Supplement
+from app.applications.models import Application, Certificate, Commitment, MinorItems, Supplement
 from app.audit.service import record, timeline
-from app.auth.models import Enterprise
-from app.auth.policy import Actor, require_owner, require_role, require_see_application
+from app.auth.service import commitment_bar
+from app.auth.policy import (
+    Actor,
+    may_read_engine_messages,
+    require_applicant,
+    require_role,
+    require_see_application,
+    visible_applications,
+)
 from app.clock import now
+from app.common.forms import schema_errors
+from app.common.pagination import PageParams, paginate
 from app.db import Database
 from app.documents import service as documents
 from app.errors import Conflict, Invalid, NotFound
-from app.platform.forms import schema_errors
-from app.platform.pagination import PageParams, paginate
-from app.processes.service import latest_definition, start_form_of
-from app.tasks.models import Task
 from app.instances import kernel
-from app.tasks.service import describe_task
-from workflows.instances import TaskNotReady
+from app.processes.service import latest_definition, start_form_of
+from app.tasks.service import describe_task, tasks_of
+from app.vocabulary import ACTIVE_STATUSES, ENDED_STATUSES, OUTSTANDING, ApplicationStatus, Role, TaskStatus
 from workflows.calendar import CHINA
+from workflows.instances import TaskNotReady
 
-ACTIVE = ("in_review", "awaiting_supplement")
+if TYPE_CHECKING:
+    from app.tasks.models import Task
 
 
 def summary(app: Application) -> dict:
-    return {"id": app.id, "process": app.process_id, "version": app.version, "status": app.status, "stage": app.stage,
+    return {"id": app.id, "process": app.process_id, "version": app.version, "status": app.status,
+            "status_name": ApplicationStatus(app.status).label, "stage": app.stage,
             "project_name": (app.project or {}).get("name"), "required_items": app.required_items,
             "created_at": app.created_at, "updated_at": app.updated_at}
 
 
 def detail(session: Session, app: Application) -> dict:
-    open_tasks = list(session.scalars(select(Task).where(Task.application_id == app.id, Task.status.in_(("open", "claimed")))
-                                      .order_by(Task.created_at, Task.id)))
-    certificates = session.scalars(select(Certificate).where(Certificate.application_id == app.id).order_by(Certificate.id))
+    """The application as its reader sees it, in a fixed number of queries however long its history."""
+    every_task = tasks_of(session, app.id)
+    open_tasks = [t for t in every_task if t.status in OUTSTANDING]
     stage_name = next((t.meta.get("stage_name") for t in open_tasks if t.stage == app.stage), None)
+    today = now().astimezone(CHINA).date()
     return {
-        "id": app.id, "process": app.process_id, "version": app.version, "status": app.status, "stage": app.stage,
-        "stage_name": stage_name, "project": app.project, "required_items": app.required_items,
-        "created_at": app.created_at, "updated_at": app.updated_at,
+        **summary(app), "stage_name": stage_name, "project": app.project,
         "due_at": app.due_at, "decided_at": app.decided_at, "within_time_limit": within_time_limit(app),
-        "open_tasks": [describe_task(session, t) for t in open_tasks],
+        "open_tasks": [describe_task(t) for t in open_tasks],
         "timeline": timeline(session, app.id),
         "documents": documents.listed(session, app.id),
         "certificates": [{"code": c.code, "name": c.name, "number": c.number, "verification_code": c.verification_code,
-                          "status": c.status, "issued_at": c.issued_at, "revoked_at": c.revoked_at} for c in certificates],
+                          "status": c.status, "issued_at": c.issued_at, "revoked_at": c.revoked_at}
+                         for c in session.scalars(select(Certificate).where(Certificate.application_id == app.id)
+                                                  .order_by(Certificate.id))],
         "commitments": [{"text": c.text, "signer": c.signer, "signed_at": c.signed_at, "status": c.status,
                          "recorded_at": c.recorded_at, "status_changed_at": c.status_changed_at}
                         for c in session.scalars(select(Commitment).where(Commitment.application_id == app.id)
                                                  .order_by(Commitment.id))],
         "minor_items": [{"items": m.items, "promised_date": m.promised_date, "fulfilled_at": m.fulfilled_at,
-                         "overdue": m.fulfilled_at is None and m.promised_date < now().astimezone(CHINA).date()}
+                         "overdue": m.fulfilled_at is None and m.promised_date < today}
                         for m in session.scalars(select(MinorItems).where(MinorItems.application_id == app.id)
                                                  .order_by(MinorItems.id))],
-        "relay": relay_view(session, app),
+        "relay": relay_view(app, every_task),
     }
 
 
@@ -67,37 +79,38 @@ def within_time_limit(app: Application) -> bool | None:
     return app.decided_at <= app.due_at
 
 
-def relay_view(session: Session, app: Application) -> dict | None:
+def relay_view(app: Application, every_task: list[Task]) -> dict | None:
     """The 4×100 relay: each leg's take-over (接棒) task, its deadline and time, and who holds the baton now."""
-    handovers = list(session.scalars(select(Task).where(Task.application_id == app.id, Task.status != "cancelled")
-                                     .order_by(Task.created_at, Task.id)))
     legs = []
-    for task in handovers:
+    for task in every_task:
+        if task.status == TaskStatus.CANCELLED:
+            continue
         leg = (task.meta or {}).get("handover")
         if not leg:
             continue
         team = [d for d in (task.meta.get("team") or "").split(",") if d]
         legs.append({"leg": leg, "name": task.meta.get("stage_name"), "lead_department": task.department, "team": team,
                      "handover_opened_at": task.created_at, "handover_due_at": task.due_at,
-                     "taken_over_at": task.completed_at if task.status == "completed" else None,
-                     "taken_over_on_time": (task.completed_at <= task.due_at) if task.status == "completed" and task.due_at else None,
+                     "taken_over_at": task.completed_at if task.status == TaskStatus.COMPLETED else None,
+                     "taken_over_on_time": (task.completed_at <= task.due_at)
+                     if task.status == TaskStatus.COMPLETED and task.due_at else None,
                      "finished": False})
     if not legs:
         return None
     for leg in legs[:-1]:
         leg["finished"] = True  # the next leg's take-over opens only when this leg's items are all done
-    legs[-1]["finished"] = app.status == "approved" and legs[-1]["taken_over_at"] is not None
+    legs[-1]["finished"] = app.status == ApplicationStatus.APPROVED and legs[-1]["taken_over_at"] is not None
     holder = next((leg for leg in reversed(legs) if leg["taken_over_at"] is not None and not leg["finished"]), None)
     waiting = next((leg for leg in legs if leg["taken_over_at"] is None), None)
     return {"legs": legs,
             "baton": {"leg": holder["leg"], "department": holder["lead_department"], "team": holder["team"]} if holder else None,
-            "handing_over_to": waiting["leg"] if waiting and app.status in ACTIVE else None}
+            "handing_over_to": waiting["leg"] if waiting and app.status in ACTIVE_STATUSES else None}
 
 
 def submit(db: Database, actor: Actor, *, process: str, project: dict, document_ids: list[str],
            idempotency_key: str | None) -> dict:
     """Validate, run the new instance up to its first tasks, then store it all in one short transaction."""
-    require_role(actor, "enterprise")
+    require_role(actor, Role.ENTERPRISE)
     with db.read() as session:
         if idempotency_key:
             earlier = _by_idempotency_key(session, actor, idempotency_key)
@@ -118,10 +131,10 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
     due = None
     if start.get("time_limit"):
         limit = kernel.evaluate(db, definition, {"project": project}, start["time_limit"], actor=actor.username,
-                                reveal=actor.is_admin)
+                                reveal=may_read_engine_messages(actor))
         due = kernel.due_by(moment, str(limit), "start event") if limit else None
     snapshot = kernel.start(db, definition, {"project": project, "documents": list(document_ids)}, known,
-                            actor=actor.username, reveal=actor.is_admin)
+                            actor=actor.username, reveal=may_read_engine_messages(actor))
     failures = snapshot.data.get("eligibility_failures") or []
     refusals += [{"loc": ["body", "project", str(f.get("field", ""))], "msg": str(f.get("message", ""))}
                  for f in failures if isinstance(f, dict)]
@@ -131,11 +144,11 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
     def build(session: Session) -> Application:
         app = Application(definition_id=definition.id, process_id=definition.process_id, version=definition.version,
                           enterprise_id=actor.enterprise_id, created_by_id=actor.id, idempotency_key=idempotency_key,
-                          status="in_review", project=project, required_items=[], state="{}", state_version=0,
+                          status=ApplicationStatus.IN_REVIEW, project=project, required_items=[], state="{}", state_version=0,
                           due_at=due, created_at=moment, updated_at=moment)
         session.add(app)
         session.flush()
-        attached = documents.attach(session, actor, app, document_ids, ["body", "documents"])
+        attached = documents.attach(session, actor, app.id, document_ids, ["body", "documents"])
         record(session, app.id, actor.username, "submitted", {"process": process, "version": definition.version,
                                                               "documents": attached})
         if commitment_based:
@@ -148,7 +161,7 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
         return app
 
     try:
-        application_id = kernel.create(db, actor.username, definition, snapshot, build, reveal_errors=actor.is_admin)
+        application_id = kernel.create(db, actor.username, definition, snapshot, build, reveal_errors=may_read_engine_messages(actor))
     except IntegrityError:
         # Two requests raced with one Idempotency-Key: the other one won; answer with its application.
         if not idempotency_key:
@@ -167,37 +180,26 @@ def _by_idempotency_key(session: Session, actor: Actor, key: str) -> Application
 
 
 def barred_refusal(session: Session, actor: Actor) -> list[dict]:
-    enterprise = session.get(Enterprise, actor.enterprise_id)
-    if enterprise.barred_until is None or enterprise.barred_until <= now():
+    bar = commitment_bar(session, actor.enterprise_id)
+    if bar is None:
         return []
-    until = enterprise.barred_until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-    return [{"loc": ["body", "project", "commitment"],
-             "msg": f"企业 {enterprise.credit_code} 因失信被暂停适用告知承诺制至 {until}（北京时间）：{enterprise.barred_reason}. "
-                    f"The enterprise is barred from commitment-based tracks until {until} (Beijing time)."}]
+    return [{"loc": ["body", "project", "commitment"], "msg": bar}]
 
 
 def get(db: Database, actor: Actor, application_id: int) -> dict:
     with db.read() as session:
-        app = session.get(Application, application_id)
+        app = session.scalar(select(Application).where(Application.id == application_id,
+                                                        visible_applications(actor)))
         if app is None:
             raise NotFound(f"application {application_id} not found")
-        require_see_application(session, actor, app)
         return detail(session, app)
 
 
 def list_applications(db: Database, actor: Actor, status: str | None, params: PageParams) -> dict:
-    if status and status not in STATUSES:
-        raise Invalid([{"loc": ["query", "status"], "msg": f"must be one of {', '.join(STATUSES)}"}])
-    query = select(Application).order_by(Application.updated_at.desc(), Application.id.desc())
+    query = select(Application).where(visible_applications(actor))
     if status:
         query = query.where(Application.status == status)
-    if actor.role == "enterprise":
-        query = query.where(Application.enterprise_id == actor.enterprise_id)
-    elif actor.is_department_staff:
-        query = query.where(exists().where(Task.application_id == Application.id,
-                                           Task.department.in_(actor.departments)))
-    elif not actor.is_admin:
-        query = query.where(False)
+    query = query.order_by(Application.updated_at.desc(), Application.id.desc())
     with db.read() as session:
         rows, total = paginate(session, query, params)
         return {"items": [summary(a) for a in rows], "total": total, "page": params.page, "page_size": params.page_size}
@@ -206,14 +208,13 @@ def list_applications(db: Database, actor: Actor, status: str | None, params: Pa
 def supplement(db: Database, actor: Actor, application_id: int, note: str, document_ids: list[str]) -> dict:
     def answer(instance: kernel.Instance) -> None:
         session, app = instance.session, instance.application
-        require_owner(actor, app)
-        task = session.scalar(select(Task).where(Task.application_id == app.id, Task.for_applicant.is_(True),
-                                                 Task.status == "open").order_by(Task.created_at).limit(1))
+        require_applicant(actor, app)
+        task = next((t for t in tasks_of(session, app.id) if t.for_applicant and t.status == TaskStatus.OPEN), None)
         pending = list(session.scalars(select(MinorItems).where(MinorItems.application_id == app.id,
                                                                 MinorItems.fulfilled_at.is_(None))))
-        if task is None and not (pending and app.status not in ("withdrawn", "rejected", "revoked")):
+        if task is None and not (pending and app.status not in ENDED_STATUSES):
             raise Conflict(f"application {app.id} is not awaiting a supplement (status {app.status})")
-        attached = documents.attach(session, actor, app, document_ids, ["body", "documents"])
+        attached = documents.attach(session, actor, app.id, document_ids, ["body", "documents"])
         if task is None:  # the minor items promised at acceptance (容缺受理) arrive; the process was never held up
             for item in pending:
                 item.fulfilled_at = now()
@@ -234,29 +235,26 @@ def supplement(db: Database, actor: Actor, application_id: int, note: str, docum
                {"task_id": task.id, "note": note, "documents": attached})
 
     require_visible(db, actor, application_id)
-    kernel.run(db, application_id, actor.username, answer, reveal_errors=actor.is_admin)
+    kernel.run(db, application_id, actor.username, answer, reveal_errors=may_read_engine_messages(actor))
     return get(db, actor, application_id)
 
 
 def withdraw(db: Database, actor: Actor, application_id: int) -> dict:
     def cancel(instance: kernel.Instance) -> None:
         app = instance.application
-        require_owner(actor, app)
-        if app.status not in ACTIVE:
+        require_applicant(actor, app)
+        if app.status not in ACTIVE_STATUSES:
             raise Conflict(f"application {app.id} is {app.status}; only an application under way can be withdrawn")
         instance.run("cancel")
-        instance.status = "withdrawn"
+        instance.status = ApplicationStatus.WITHDRAWN
         record(instance.session, app.id, actor.username, "withdrawn", {})
 
     require_visible(db, actor, application_id)
-    kernel.run(db, application_id, actor.username, cancel, reveal_errors=actor.is_admin)
+    kernel.run(db, application_id, actor.username, cancel, reveal_errors=may_read_engine_messages(actor))
     return get(db, actor, application_id)
 
 
 def require_visible(db: Database, actor: Actor, application_id: int) -> None:
     """404 for an application the caller may not see, as for one that does not exist (ids are not counted)."""
     with db.read() as session:
-        app = session.get(Application, application_id)
-        if app is None:
-            raise NotFound(f"application {application_id} not found")
-        require_see_application(session, actor, app)
+        require_see_application(session, actor, application_id)

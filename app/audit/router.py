@@ -7,9 +7,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.audit import service
-from app.auth.policy import require_role
+from app.auth.policy import require_admin
 from app.deps import CurrentActor, DatabaseDep
-from app.platform.pagination import PageDep
+from app.common.pagination import PageDep
 
 router = APIRouter(tags=["incidents"])
 
@@ -37,5 +37,5 @@ class IncidentPage(BaseModel):
 @router.get("/incidents", response_model=IncidentPage, summary="Process failures with the engine's message (admin)")
 def list_incidents(actor: CurrentActor, db: DatabaseDep, page: PageDep,
                    application: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> dict:
-    require_role(actor, "admin")
+    require_admin(actor)
     return service.list_incidents(db, page, application)

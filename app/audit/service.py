@@ -19,7 +19,7 @@ def timeline(session: Session, application_id: int) -> list[dict]:
 
 
 def list_incidents(db, params, application_id: int | None = None) -> dict:
-    from app.platform.pagination import paginate
+    from app.common.pagination import paginate
 
     query = select(Incident).order_by(Incident.at.desc(), Incident.id.desc())
     if application_id is not None:

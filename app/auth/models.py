@@ -7,9 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow_column_default
 
-ROLES = ("reviewer", "lead", "enterprise", "helpdesk", "admin")
-
-
 class Enterprise(Base):
     __tablename__ = "enterprises"
 

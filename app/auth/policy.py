@@ -1,12 +1,20 @@
-"""The one place that authorises: who may see and do what."""
+"""The one place that authorises: who may see and do what, as predicates every list, detail and command uses.
+
+A refusal is an error naming what the caller lacks; what the caller may not even see answers 404, exactly as
+what does not exist (ids are sequential: a 403 would let one count another enterprise's applications).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, false, select, true
 from sqlalchemy.orm import Session
 
+from app.applications.models import Application
+from app.documents.models import Document
 from app.errors import Forbidden, NotFound
+from app.tasks.models import Task
+from app.vocabulary import STAFF_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -15,50 +23,73 @@ class Actor:
 
     id: int
     username: str
-    role: str
+    role: Role
     departments: frozenset[str]
     enterprise_id: int | None
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
     def is_department_staff(self) -> bool:
-        return self.role in ("reviewer", "lead")
+        return self.role in STAFF_ROLES
+
+    def is_lead_of(self, department: str | None) -> bool:
+        return self.role == Role.LEAD and department in self.departments
 
 
-def require_role(actor: Actor, *roles: str) -> None:
+def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
         raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {actor.role}")
 
 
-def can_see_application(session: Session, actor: Actor, application) -> bool:
-    from app.tasks.models import Task
+# ---------------------------------------------------------------- applications
 
+
+def visible_applications(actor: Actor) -> ColumnElement[bool]:
+    """The applications `actor` may see, as a condition on the applications table (lists, details, downloads)."""
     if actor.is_admin:
-        return True
-    if actor.role == "enterprise":
-        return application.enterprise_id == actor.enterprise_id
+        return true()
+    if actor.role == Role.ENTERPRISE:
+        return Application.enterprise_id == actor.enterprise_id
     if actor.is_department_staff and actor.departments:
-        return bool(session.scalar(select(exists().where(
-            Task.application_id == application.id, Task.department.in_(actor.departments)))))
-    return False
+        return exists().where(Task.application_id == Application.id, Task.department.in_(actor.departments))
+    return false()
 
 
-def require_see_application(session: Session, actor: Actor, application) -> None:
-    """404, as for an application that does not exist: ids are sequential, and a 403 would let one count them."""
-    if not can_see_application(session, actor, application):
-        raise NotFound(f"application {application.id} not found")
+def require_see_application(session: Session, actor: Actor, application_id: int) -> None:
+    """404 unless the application exists and `actor` may see it."""
+    if not session.scalar(select(exists().where(Application.id == application_id, visible_applications(actor)))):
+        raise NotFound(f"application {application_id} not found")
 
 
-def require_owner(actor: Actor, application) -> None:
+def require_applicant(actor: Actor, application: Application) -> None:
     """Acting for an application (supplement, withdraw) belongs to its enterprise."""
-    if actor.role != "enterprise" or application.enterprise_id != actor.enterprise_id:
+    if actor.role != Role.ENTERPRISE or application.enterprise_id != actor.enterprise_id:
         raise Forbidden(f"only the applying enterprise can do this for application {application.id}")
 
 
-def require_task_department(actor: Actor, task) -> None:
+# ---------------------------------------------------------------- tasks
+
+
+def require_inbox(actor: Actor) -> None:
+    if not (actor.is_department_staff or actor.is_admin):
+        raise Forbidden("the inbox is for department staff")
+
+
+def visible_tasks(actor: Actor, department: str | None = None) -> ColumnElement[bool]:
+    """The department tasks `actor` may list: its departments' (one of them, if asked), or any for an admin."""
+    if department is not None and not actor.is_admin and department not in actor.departments:
+        raise Forbidden(f"you are not a member of {department}")
+    condition = Task.for_applicant.is_(False)
+    if department is not None:
+        return condition & (Task.department == department)
+    return condition if actor.is_admin else condition & Task.department.in_(actor.departments)
+
+
+def require_work_on(actor: Actor, task: Task) -> None:
+    """Seeing, claiming and deciding a department task belong to that department (and to admins)."""
     if task.for_applicant:
         raise Forbidden("this task is the applicant's: answer it with a supplement")
     if actor.is_admin:
@@ -68,7 +99,40 @@ def require_task_department(actor: Actor, task) -> None:
 
 
 def require_lead_of(actor: Actor, department: str | None) -> None:
-    if actor.is_admin:
-        return
-    if actor.role != "lead" or department not in actor.departments:
+    """Assigning and releasing someone else's task belong to the department's lead (and to admins)."""
+    if not (actor.is_admin or actor.is_lead_of(department)):
         raise Forbidden(f"only a lead of {department} can do this")
+
+
+def may_be_assigned(role: Role, departments: list[str], department: str | None) -> bool:
+    return role in STAFF_ROLES and department in departments
+
+
+# ---------------------------------------------------------------- documents
+
+
+def require_upload(actor: Actor) -> None:
+    """Every signed-in user may upload (applicants, agents, staff for certificates); until a document is attached
+    only its uploader sees it."""
+    require_role(actor, *Role)
+
+
+def require_see_document(session: Session, actor: Actor, document: Document) -> None:
+    if document.uploaded_by_id == actor.id or actor.is_admin:
+        return
+    if document.application_id is not None and session.scalar(select(exists().where(
+            Application.id == document.application_id, visible_applications(actor)))):
+        return
+    raise NotFound(f"document {document.id} not found")
+
+
+# ---------------------------------------------------------------- processes and incidents
+
+
+def require_admin(actor: Actor) -> None:
+    require_role(actor, Role.ADMIN)
+
+
+def may_read_engine_messages(actor: Actor) -> bool:
+    """The engine's own words (expression text, data keys) are for administrators, never for applicants."""
+    return actor.is_admin

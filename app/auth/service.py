@@ -6,14 +6,17 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from app.auth.models import ROLES, Enterprise, User, UserDepartment
+from app.auth.models import Enterprise, User, UserDepartment
 from app.auth import throttle
 from app.auth.policy import Actor
 from app.auth.security import hash_password, issue_token, read_token, verify_password
 from app.auth.throttle import PasswordChecks
+from app.clock import now
 from app.db import Database
 from app.departments.models import Department
 from app.errors import Invalid, Unauthorized
+from app.vocabulary import STAFF_ROLES, Role
+from workflows.calendar import CHINA
 from workflows.text import unstorable_char
 
 # GB 32100-2015: 18 characters from digits and capital letters without I, O, S, V, Z.
@@ -40,8 +43,12 @@ _DUMMY_HASH = hash_password("no account has this password")
 
 
 def to_actor(user: User) -> Actor:
-    return Actor(id=user.id, username=user.username, role=user.role,
+    return Actor(id=user.id, username=user.username, role=Role(user.role),
                  departments=frozenset(user.departments), enterprise_id=user.enterprise_id)
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username[:64]))
 
 
 def actor_from_token(db: Database, token: str | None, secret: str) -> Actor:
@@ -100,8 +107,8 @@ def add_user(session: Session, *, username: str, password: str, role: str, depar
         problems.append({"loc": ["username"], "msg": "2-64 letters, digits, or _ . @ -"})
     elif session.scalar(select(User.id).where(User.username == username)):
         problems.append({"loc": ["username"], "msg": f"user {username!r} exists already"})
-    if role not in ROLES:
-        problems.append({"loc": ["role"], "msg": f"must be one of {', '.join(ROLES)}"})
+    if role not in Role.codes():
+        problems.append({"loc": ["role"], "msg": f"must be one of {', '.join(Role.codes())}"})
     for field, text, most in (("display_name", display_name, 100), ("enterprise_name", enterprise_name, 200),
                               ("password", password, 1024)):
         if text is not None and (unstorable_char(text) is not None or len(text) > most):
@@ -112,12 +119,12 @@ def add_user(session: Session, *, username: str, password: str, role: str, depar
     for i, code in enumerate(departments):
         if code not in known:
             problems.append({"loc": ["departments", i], "msg": f"unknown department {code!r}; known: {', '.join(sorted(known))}"})
-    if role in ("reviewer", "lead") and not departments:
+    if role in STAFF_ROLES and not departments:
         problems.append({"loc": ["departments"], "msg": f"a {role} needs at least one department"})
-    if role not in ("reviewer", "lead") and departments:
+    if role not in STAFF_ROLES and departments:
         problems.append({"loc": ["departments"], "msg": f"a {role} belongs to no department"})
     enterprise = None
-    if role == "enterprise":
+    if role == Role.ENTERPRISE:
         reason = validate_credit_code(enterprise_code or "")
         if reason:
             problems.append({"loc": ["enterprise"], "msg": f"unified social credit code {enterprise_code!r} {reason}"})
@@ -125,7 +132,7 @@ def add_user(session: Session, *, username: str, password: str, role: str, depar
         problems.append({"loc": ["enterprise"], "msg": "only an enterprise user belongs to an enterprise"})
     if problems:
         raise Invalid(problems)
-    if role == "enterprise":
+    if role == Role.ENTERPRISE:
         enterprise = session.scalar(select(Enterprise).where(Enterprise.credit_code == enterprise_code))
         if enterprise is None:
             enterprise = Enterprise(credit_code=enterprise_code, name=enterprise_name or enterprise_code)
@@ -149,3 +156,13 @@ def me(db: Database, actor: Actor) -> dict:
                           "barred_until": e.barred_until.isoformat() if e.barred_until else None}
         return {"username": user.username, "role": user.role, "display_name": user.display_name,
                 "departments": user.departments, "enterprise": enterprise}
+
+
+def commitment_bar(session: Session, enterprise_id: int | None) -> str | None:
+    """Why the enterprise may not use commitment-based tracks now (a bad-credit bar), or None."""
+    enterprise = session.get(Enterprise, enterprise_id) if enterprise_id else None
+    if enterprise is None or enterprise.barred_until is None or enterprise.barred_until <= now():
+        return None
+    until = enterprise.barred_until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return (f"企业 {enterprise.credit_code} 因失信被暂停适用告知承诺制至 {until}（北京时间）：{enterprise.barred_reason}. "
+            f"The enterprise is barred from commitment-based tracks until {until} (Beijing time).")

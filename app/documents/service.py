@@ -10,12 +10,12 @@ from typing import BinaryIO
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.applications.models import Application
-from app.auth.policy import Actor, can_see_application
+from app.auth import policy
+from app.auth.policy import Actor
 from app.config import Settings
 from app.db import Database
 from app.documents.models import Document
-from app.errors import Forbidden, Invalid, NotFound
+from app.errors import Invalid, NotFound
 from workflows.text import unstorable_char
 
 _CHUNK = 1024 * 1024
@@ -26,8 +26,7 @@ def describe(doc: Document) -> dict:
 
 
 def upload(db: Database, settings: Settings, actor: Actor, name: str, content_type: str, stream: BinaryIO) -> dict:
-    if actor.role not in ("enterprise", "helpdesk", "reviewer", "lead", "admin"):
-        raise Forbidden("you cannot upload documents")
+    policy.require_upload(actor)
     base_type = (content_type or "").split(";")[0].strip().lower()
     if base_type not in settings.allowed_content_types:
         raise Invalid([{"loc": ["file"], "msg": f"content type {base_type or '(none)'!r} is not accepted; accepted: {', '.join(settings.allowed_content_types)}"}])
@@ -85,16 +84,16 @@ def check(session: Session, actor: Actor, document_ids: list[str], loc: list, ap
     return ids
 
 
-def attach(session: Session, actor: Actor, application: Application, document_ids: list[str], loc: list) -> list[str]:
+def attach(session: Session, actor: Actor, application_id: int, document_ids: list[str], loc: list) -> list[str]:
     """Tie uploaded documents to an application, in two statements however many there are."""
-    ids = check(session, actor, document_ids, loc, application.id)
+    ids = check(session, actor, document_ids, loc, application_id)
     if not ids:
         return ids
     # Compare-and-set: two submissions racing for one document cannot both take it.
     taken = session.execute(update(Document).where(Document.id.in_(ids), Document.uploaded_by_id == actor.id,
                                                    or_(Document.application_id.is_(None),
-                                                       Document.application_id == application.id))
-                            .values(application_id=application.id))
+                                                       Document.application_id == application_id))
+                            .values(application_id=application_id))
     if taken.rowcount != len(ids):
         raise Invalid([{"loc": loc, "msg": "a document was attached to another application meanwhile; reload"}])
     return ids
@@ -113,12 +112,7 @@ def for_download(db: Database, actor: Actor, doc_id: str) -> Document:
         doc = session.get(Document, doc_id)
         if doc is None:
             raise NotFound(f"document {doc_id} not found")
-        allowed = doc.uploaded_by_id == actor.id or actor.is_admin
-        if not allowed and doc.application_id is not None:
-            application = session.get(Application, doc.application_id)
-            allowed = can_see_application(session, actor, application)
-        if not allowed:  # 404 as for a document that does not exist
-            raise NotFound(f"document {doc_id} not found")
+        policy.require_see_document(session, actor, doc)
         return doc
 
 

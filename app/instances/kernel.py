@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 import json
+import threading
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Callable, Iterator, TypeVar
@@ -27,6 +29,7 @@ from app.errors import Invalid, NotFound, ServiceUnavailable
 from app.instances.effects import apply_effects
 from app.processes.models import ProcessDefinition
 from app.tasks.models import Task
+from app.vocabulary import DECIDED_STATUSES, OUTSTANDING, ApplicationStatus, TaskStatus
 from workflows import sandbox
 from workflows.calendar import TimeLimitError, due_at
 from workflows.instances import EngineError, Snapshot, UserTaskView
@@ -35,7 +38,6 @@ T = TypeVar("T")
 _log = logging.getLogger(__name__)
 
 EMPTY_FORM = {"type": "object", "title": "无需填写", "properties": {}, "additionalProperties": False, "examples": [{}]}
-DECIDED = ("approved", "rejected")
 
 
 # ---------------------------------------------------------------- the engine, as the kernel calls it
@@ -89,8 +91,37 @@ def _translated(db: Database, *, command: str, actor: str, reveal: bool, applica
         raise ServiceUnavailable(f"the process engine is busy ({exc}); try again in a moment") from exc
 
 
-def departments(session: Session) -> set[str]:
-    return set(session.scalars(select(Department.code)))
+_DEPARTMENTS_SECONDS = 60.0
+_departments: tuple[float, frozenset[str]] = (0.0, frozenset())
+_departments_lock = threading.Lock()
+
+
+def departments(session: Session) -> frozenset[str]:
+    """The department codes, from their table (read again at most once a minute: they change with a migration)."""
+    global _departments
+    read_at, codes = _departments
+    if time.monotonic() - read_at > _DEPARTMENTS_SECONDS or not codes:
+        codes = frozenset(session.scalars(select(Department.code)))
+        with _departments_lock:
+            _departments = (time.monotonic(), codes)
+    return codes
+
+
+_definitions: dict[int, ProcessDefinition] = {}
+
+
+def definition(session: Session, definition_id: int) -> ProcessDefinition:
+    """A deployed version (immutable once stored: a change is a new version), read once per process."""
+    cached = _definitions.get(definition_id)
+    if cached is None:
+        cached = session.get(ProcessDefinition, definition_id)
+        if cached is None:
+            raise NotFound(f"process version {definition_id} not found")
+        session.expunge(cached)
+        if len(_definitions) > 256:
+            _definitions.clear()
+        _definitions[definition_id] = cached
+    return cached
 
 
 # ---------------------------------------------------------------- the unit of work
@@ -104,7 +135,7 @@ class Instance:
     application: Application
     definition: ProcessDefinition
     actor: str
-    known_departments: set[str]
+    task: Task | None = None  # the task the command was aimed at (ForTask), read with the lock
     snapshot: Snapshot | None = None
     status: str | None = None  # set by a command that decides the status itself (withdrawal)
 
@@ -112,8 +143,18 @@ class Instance:
         """The engine acts on this instance's state; the kernel saves what comes back."""
         self.snapshot = sandbox.default().run_command(
             spec_key(self.definition), self.definition.spec_json, command, now=now(), state=self.application.state,
-            departments=self.known_departments, task_id=task_id, payload=payload)
+            departments=departments(self.session), task_id=task_id, payload=payload)
         return self.snapshot
+
+
+@dataclass(frozen=True)
+class ForTask:
+    """Aim a command at a task: its application is locked and the task read in the same statement."""
+
+    task_id: str
+
+
+Target = int | ForTask | Callable[[Session], int | None]
 
 
 def lock(session: Session, application_id: int) -> Application:
@@ -129,22 +170,37 @@ def lock(session: Session, application_id: int) -> Application:
     return application
 
 
-def run(db: Database, application: int | Callable[[Session], int | None], actor: str,
-        command: Callable[[Instance], T], *, reveal_errors: bool = False) -> T | None:
+def lock_for_task(session: Session, task_id: str) -> tuple[Application, Task]:
+    """The task and its application, the application locked the same way `lock` locks it."""
+    row = session.execute(select(Application, Task).join(Task, Task.application_id == Application.id)
+                          .where(Task.id == task_id).options(undefer(Application.state))
+                          .with_for_update(of=Application, key_share=True)).first()
+    if row is None:
+        raise NotFound(f"task {task_id} not found")
+    return row[0], row[1]
+
+
+def run(db: Database, target: Target, actor: str, command: Callable[[Instance], T], *,
+        reveal_errors: bool = False) -> T | None:
     """Run `command` on the locked instance in one transaction and save what the engine did.
 
-    `application` is the instance's id, or a picker that chooses one inside the transaction (the timer worker:
-    SKIP LOCKED); either way the row is then locked the one way every command locks it. None when nothing was picked."""
-    application_id = application if isinstance(application, int) else None
+    `target` is the instance's id, a task of it (ForTask), or a picker that chooses an id inside the transaction
+    (the timer worker: SKIP LOCKED); either way the row is then locked the one way every command locks it.
+    None when the picker found nothing."""
+    application_id = target if isinstance(target, int) else None
     try:
         with db.transaction() as session:
-            if application_id is None:
-                application_id = application(session)
+            task = None
+            if isinstance(target, ForTask):
+                row, task = lock_for_task(session, target.task_id)
+            else:
                 if application_id is None:
-                    return None
-            row = lock(session, application_id)
-            instance = Instance(session, row, session.get(ProcessDefinition, row.definition_id), actor,
-                                departments(session))
+                    application_id = target(session)
+                    if application_id is None:
+                        return None
+                row = lock(session, application_id)
+            application_id = row.id
+            instance = Instance(session, row, definition(session, row.definition_id), actor, task)
             result = command(instance)
             if instance.snapshot is not None:
                 save(instance)
@@ -162,7 +218,7 @@ def create(db: Database, actor: str, definition: ProcessDefinition, snapshot: Sn
     with _translated(db, command="submit", actor=actor, reveal=reveal_errors, definition=definition):
         with db.transaction() as session:
             application = build(session)
-            save(Instance(session, application, definition, actor, departments(session), snapshot))
+            save(Instance(session, application, definition, actor, snapshot=snapshot))
             return application.id
 
 
@@ -224,7 +280,7 @@ class Saved:
 
 
 def status_of(snapshot: Snapshot) -> str:
-    return snapshot.waiting_status or snapshot.milestone_status or "in_review"
+    return snapshot.waiting_status or snapshot.milestone_status or ApplicationStatus.IN_REVIEW
 
 
 def due_by(moment, limit: str, element_id: str | None):
@@ -249,28 +305,29 @@ def save(instance: Instance) -> Saved:
     if new_status != application.status:
         record(session, application.id, instance.actor, "status_changed", {"from": application.status, "to": new_status})
         application.status = new_status
-        if new_status in DECIDED and application.decided_at is None:
+        if new_status in DECIDED_STATUSES and application.decided_at is None:
             application.decided_at = moment
     application.next_timer_at = snapshot.next_timer_at
     application.updated_at = moment
-    saved = project_tasks(session, application, instance.definition, snapshot.tasks, instance.known_departments)
-    open_rows = session.scalars(select(Task).where(Task.application_id == application.id,
-                                                   Task.status.in_(("open", "claimed")))
-                                .order_by(Task.for_applicant, Task.created_at)).first()
-    application.stage = open_rows.stage if open_rows is not None else None
+    saved, outstanding = project_tasks(session, application, instance.definition, snapshot.tasks,
+                                       departments(session))
+    first = min(outstanding, key=lambda t: (t.for_applicant, t.created_at), default=None)
+    application.stage = first.stage if first is not None else None
     for task in saved.opened:
         record(session, application.id, "system", "task_opened",
                {"task_id": task.id, "name": task.name, "department": task.department,
                 "due_at": task.due_at.isoformat() if task.due_at else None})
     for task in saved.closed:
-        if task.status == "cancelled":
+        if task.status == TaskStatus.CANCELLED:
             record(session, application.id, "system", "task_cancelled", {"task_id": task.id, "name": task.name})
     return saved
 
 
 def project_tasks(session: Session, application: Application, definition: ProcessDefinition,
-                  views: list[UserTaskView], known: set[str]) -> Saved:
-    """Rebuild this instance's inbox rows from the workflow (tasks on discarded branches vanish from the tree)."""
+                  views: list[UserTaskView], known: frozenset[str]) -> tuple[Saved, list[Task]]:
+    """Rebuild this instance's inbox rows from the workflow (tasks on discarded branches vanish from the tree).
+
+    Returns what opened and closed, and the rows outstanding afterwards."""
     saved = Saved()
     rows = {t.id: t for t in session.scalars(select(Task).where(Task.application_id == application.id))}
     seen = set()
@@ -283,21 +340,22 @@ def project_tasks(session: Session, application: Application, definition: Proces
                 raise EngineError(view.bpmn_id, f"names department {str(view.department)[:100]!r}, which is not one "
                                   f"of {', '.join(sorted(known))}")
             row = Task(
-                id=view.id, application_id=application.id, bpmn_id=view.bpmn_id, name=view.title,
-                department=view.department, for_applicant=view.applicant, status="open", created_at=moment,
-                due_at=due_by(moment, view.time_limit, view.bpmn_id) if view.time_limit else None,
+                id=view.id, application_id=application.id, process_id=application.process_id, bpmn_id=view.bpmn_id,
+                name=view.title, department=view.department, for_applicant=view.applicant, status=TaskStatus.OPEN,
+                created_at=moment, due_at=due_by(moment, view.time_limit, view.bpmn_id) if view.time_limit else None,
                 form=definition.forms.get(view.form) if view.form else EMPTY_FORM,
                 actions=[] if view.applicant else list(view.actions), stage=view.stage, meta=view.meta,
             )
             session.add(row)
+            rows[row.id] = row
             saved.opened.append(row)
-        elif row is not None and row.status in ("open", "claimed") and view.state != "ready":
-            row.status = "completed" if view.state == "completed" else "cancelled"
+        elif row is not None and row.status in OUTSTANDING and view.state != "ready":
+            row.status = TaskStatus.COMPLETED if view.state == "completed" else TaskStatus.CANCELLED
             row.completed_at = moment
             saved.closed.append(row)
     for task_id, row in rows.items():
-        if task_id not in seen and row.status in ("open", "claimed"):
-            row.status, row.completed_at = "cancelled", moment
+        if task_id not in seen and row.status in OUTSTANDING:
+            row.status, row.completed_at = TaskStatus.CANCELLED, moment
             saved.closed.append(row)
     session.flush()
-    return saved
+    return saved, [row for row in rows.values() if row.status in OUTSTANDING]

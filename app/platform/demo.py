@@ -13,7 +13,7 @@ from app.auth.models import User
 from app.auth.service import add_user, credit_code_check_char, to_actor
 from app.config import Settings
 from app.db import Database
-from app.platform.pagination import PageParams
+from app.common.pagination import PageParams
 from app.processes.service import latest_definition, start_form_of
 from app.tasks import service as tasks
 

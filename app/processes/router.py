@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel
 
-from app.auth.policy import require_role
+from app.auth.policy import require_admin
 from app.deps import CurrentActor, DatabaseDep
 from app.errors import Invalid, TooLarge
 from app.processes import service
@@ -42,7 +42,7 @@ def get_process(process_id: str, _actor: CurrentActor, db: DatabaseDep) -> dict:
              summary="Deploy .bpmn/.dmn (and form .json) files (admin)")
 def deploy(files: Annotated[list[UploadFile], File(description="one or more .bpmn/.dmn/.json files")],
            actor: CurrentActor, db: DatabaseDep, request: Request) -> list[dict]:
-    require_role(actor, "admin")
+    require_admin(actor)
     limit = request.app.state.settings.max_deploy_files
     if len(files) > limit:
         raise TooLarge(f"{len(files)} files given; one deployment takes at most {limit} (一次最多部署 {limit} 个文件)")

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
 from app.deps import CurrentActor, DatabaseDep
-from app.platform.pagination import PageDep
+from app.common.pagination import PageDep
 from app.tasks import service
 from app.tasks.schemas import AssignIn, CompleteIn, TaskOut, TaskPage
 
@@ -15,8 +15,10 @@ TaskId = Annotated[str, Path(max_length=36, description="the task's id (a UUID)"
 
 @router.get("/tasks", response_model=TaskPage, summary="Your departments' inbox, most urgent first")
 def list_tasks(actor: CurrentActor, db: DatabaseDep, page: PageDep,
-               department: Annotated[str | None, Query()] = None,
-               status: Annotated[str, Query(description="open, claimed, mine or completed")] = "open") -> dict:
+               department: Annotated[str | None, Query(max_length=40, description="one of your departments")] = None,
+               status: Annotated[Literal["open", "claimed", "mine", "completed", "outstanding"],
+                                 Query(description="open (待认领), claimed (办理中), mine (claimed by me), "
+                                                   "completed (已办结) or outstanding (open and claimed)")] = "open") -> dict:
     return service.list_tasks(db, actor, department, status, page)
 
 

@@ -1,31 +1,43 @@
-"""The department inbox: list, claim, release, assign and complete tasks."""
+"""The department inbox: list, claim, release, assign and complete tasks.
+
+Every command goes through the instance kernel (aimed at the task: its application is locked and the task read
+in one statement); every answer is read after the commit."""
 from __future__ import annotations
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.applications.models import Application
 from app.audit.service import record
-from app.auth.models import User
-from app.auth.policy import Actor, require_lead_of, require_task_department
+from app.auth import policy
+from app.auth.policy import Actor
+from app.auth.service import find_user
 from app.clock import now
+from app.common.forms import schema_errors
+from app.common.pagination import PageParams, paginate
 from app.db import Database
-from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.platform.forms import schema_errors
-from app.platform.pagination import PageParams, paginate
+from app.errors import Conflict, Invalid, NotFound
+from app.instances import kernel
 from app.tasks.models import Task
+from app.vocabulary import OUTSTANDING, TaskStatus
+from workflows.instances import TaskNotReady
 
-LIST_STATUSES = ("open", "claimed", "mine", "completed")
+# What the inbox can list: the task statuses, "mine" (claimed by me), "outstanding" (open or claimed).
+LIST_STATUSES = ("open", "claimed", "mine", "completed", "outstanding")
 
 
-def describe_task(session: Session, task: Task, application: Application | None = None) -> dict:
-    application = application or session.get(Application, task.application_id)
-    assignee = session.get(User, task.assignee_id).username if task.assignee_id else None
-    return {"id": task.id, "application_id": task.application_id, "process": application.process_id,
-            "name": task.name, "department": task.department, "status": task.status, "assignee": assignee,
+def describe_task(task: Task) -> dict:
+    return {"id": task.id, "application_id": task.application_id, "process": task.process_id,
+            "name": task.name, "department": task.department, "status": task.status,
+            "status_name": TaskStatus(task.status).label, "assignee": task.assignee_name,
             "created_at": task.created_at, "due_at": task.due_at, "stage": task.stage,
             "stage_name": (task.meta or {}).get("stage_name"), "form": task.form, "actions": task.actions,
             "decision": task.decision, "completed_at": task.completed_at}
+
+
+def tasks_of(session: Session, application_id: int) -> list[Task]:
+    """Every task an application has had, in the order they opened (one query: details and relay views share it)."""
+    return list(session.scalars(select(Task).where(Task.application_id == application_id)
+                                .order_by(Task.created_at, Task.id)))
 
 
 def _task(session: Session, task_id: str) -> Task:
@@ -36,113 +48,107 @@ def _task(session: Session, task_id: str) -> Task:
 
 
 def list_tasks(db: Database, actor: Actor, department: str | None, status: str, params: PageParams) -> dict:
-    if status not in LIST_STATUSES:
-        raise Invalid([{"loc": ["query", "status"], "msg": f"must be one of {', '.join(LIST_STATUSES)}"}])
-    if not (actor.is_department_staff or actor.is_admin):
-        raise Forbidden("the inbox is for department staff")
-    query = select(Task).where(Task.for_applicant.is_(False))
-    if department:
-        if not actor.is_admin and department not in actor.departments:
-            raise Forbidden(f"you are not a member of {department}")
-        query = query.where(Task.department == department)
-    elif not actor.is_admin:
-        query = query.where(Task.department.in_(actor.departments))
+    policy.require_inbox(actor)
+    query = select(Task).where(policy.visible_tasks(actor, department))
     if status == "mine":
-        query = query.where(Task.assignee_id == actor.id, Task.status == "claimed")
+        query = query.where(Task.assignee_id == actor.id, Task.status == TaskStatus.CLAIMED)
+    elif status == "outstanding":
+        query = query.where(Task.status.in_(OUTSTANDING))
     else:
         query = query.where(Task.status == status)
     # Most urgent first: tasks with a deadline by deadline, then the oldest.
     query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
     with db.read() as session:
         rows, total = paginate(session, query, params)
-        return {"items": [describe_task(session, t) for t in rows], "total": total, "page": params.page,
+        return {"items": [describe_task(t) for t in rows], "total": total, "page": params.page,
                 "page_size": params.page_size}
 
 
 def get_task(db: Database, actor: Actor, task_id: str) -> dict:
     with db.read() as session:
         task = _task(session, task_id)
-        require_task_department(actor, task)
-        return describe_task(session, task)
+        policy.require_work_on(actor, task)
+        return describe_task(task)
 
 
 def claim(db: Database, actor: Actor, task_id: str) -> dict:
-    with db.transaction() as session:
-        task = _task(session, task_id)
-        require_task_department(actor, task)
+    def take(instance: kernel.Instance) -> None:
+        task = instance.task
+        policy.require_work_on(actor, task)
+        if task.status == TaskStatus.CLAIMED and task.assignee_id == actor.id:
+            return  # claiming twice is a no-op
         # Compare-and-set: only an open task can be claimed, whoever gets here first.
-        result = session.execute(update(Task).where(Task.id == task_id, Task.status == "open")
-                                 .values(status="claimed", assignee_id=actor.id, claimed_at=now()))
+        if not _compare_and_set(instance.session, task, Task.status == TaskStatus.OPEN, status=TaskStatus.CLAIMED,
+                                assignee_id=actor.id, assignee_name=actor.username, claimed_at=now()):
+            raise Conflict(_why_not_open(task))
+        record(instance.session, task.application_id, actor.username, "task_claimed", {"task_id": task.id, "name": task.name})
+
+    kernel.run(db, kernel.ForTask(task_id), actor.username, take)
+    return get_task(db, actor, task_id)
+
+
+def _compare_and_set(session: Session, task: Task, *still, **values) -> bool:
+    """Change the task row only while the conditions `still` hold; a lost race reads the row again (who won?)."""
+    result = session.execute(update(Task).where(Task.id == task.id, *still).values(**values)
+                             .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
         session.refresh(task)
-        if result.rowcount != 1:
-            if task.status == "claimed" and task.assignee_id == actor.id:
-                return describe_task(session, task)
-            raise Conflict(_why_not_open(session, task))
-        record(session, task.application_id, actor.username, "task_claimed", {"task_id": task.id, "name": task.name})
-        return describe_task(session, task)
+    return result.rowcount == 1
 
 
-def _why_not_open(session: Session, task: Task) -> str:
-    if task.status == "claimed":
-        holder = session.get(User, task.assignee_id)
-        return f"task {task.id} is already claimed by {holder.username if holder else 'someone else'}"
+def _why_not_open(task: Task) -> str:
+    if task.status == TaskStatus.CLAIMED:
+        return f"task {task.id} is already claimed by {task.assignee_name or 'someone else'}"
     return f"task {task.id} is {task.status}"
 
 
 def release(db: Database, actor: Actor, task_id: str) -> dict:
-    with db.transaction() as session:
-        task = _task(session, task_id)
-        require_task_department(actor, task)
-        if task.status != "claimed":
+    def give_back(instance: kernel.Instance) -> None:
+        task = instance.task
+        policy.require_work_on(actor, task)
+        if task.status != TaskStatus.CLAIMED:
             raise Conflict(f"task {task.id} is {task.status}, not claimed")
         if task.assignee_id != actor.id:
-            require_lead_of(actor, task.department)
-        result = session.execute(update(Task).where(Task.id == task_id, Task.status == "claimed",
-                                                    Task.assignee_id == task.assignee_id)
-                                 .values(status="open", assignee_id=None, claimed_at=None))
-        if result.rowcount != 1:
+            policy.require_lead_of(actor, task.department)
+        if not _compare_and_set(instance.session, task, Task.status == TaskStatus.CLAIMED,
+                                Task.assignee_id == task.assignee_id, status=TaskStatus.OPEN, assignee_id=None,
+                                assignee_name=None, claimed_at=None):
             raise Conflict(f"task {task.id} changed meanwhile; reload")
-        session.refresh(task)
-        record(session, task.application_id, actor.username, "task_released", {"task_id": task.id, "name": task.name})
-        return describe_task(session, task)
+        record(instance.session, task.application_id, actor.username, "task_released", {"task_id": task.id, "name": task.name})
+
+    kernel.run(db, kernel.ForTask(task_id), actor.username, give_back)
+    return get_task(db, actor, task_id)
 
 
 def assign(db: Database, actor: Actor, task_id: str, username: str) -> dict:
-    with db.transaction() as session:
-        task = _task(session, task_id)
-        require_task_department(actor, task)
-        require_lead_of(actor, task.department)
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None or user.role not in ("reviewer", "lead") or task.department not in user.departments:
+    def hand_to(instance: kernel.Instance) -> None:
+        task = instance.task
+        policy.require_work_on(actor, task)
+        policy.require_lead_of(actor, task.department)
+        user = find_user(instance.session, username)
+        if user is None or not user.is_active or not policy.may_be_assigned(user.role, user.departments, task.department):
             raise Invalid([{"loc": ["body", "username"], "msg": f"{username!r} is not a reviewer or lead of {task.department}"}])
         # Compare-and-set, like a claim: a task completed or cancelled meanwhile stays as it is.
-        result = session.execute(update(Task).where(Task.id == task_id, Task.status.in_(("open", "claimed")))
-                                 .values(status="claimed", assignee_id=user.id, claimed_at=now()))
-        session.refresh(task)
-        if result.rowcount != 1:
+        if not _compare_and_set(instance.session, task, Task.status.in_(OUTSTANDING), status=TaskStatus.CLAIMED,
+                                assignee_id=user.id, assignee_name=user.username, claimed_at=now()):
             raise Conflict(f"task {task.id} is {task.status}")
-        record(session, task.application_id, actor.username, "task_assigned",
+        record(instance.session, task.application_id, actor.username, "task_assigned",
                {"task_id": task.id, "name": task.name, "to": user.username})
-        return describe_task(session, task)
+
+    kernel.run(db, kernel.ForTask(task_id), actor.username, hand_to)
+    return get_task(db, actor, task_id)
 
 
 def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: str, data: dict) -> dict:
     from app.applications.minor_items import record_minor_items
-    from app.instances import kernel
-    from workflows.instances import TaskNotReady
-
-    with db.read() as session:
-        peek = _task(session, task_id)
-        require_task_department(actor, peek)
 
     def decide(instance: kernel.Instance) -> None:
-        session = instance.session
-        task = _task(session, task_id)
-        session.refresh(task)  # read again under the instance's lock
-        if task.status == "open":
+        session, task = instance.session, instance.task
+        policy.require_work_on(actor, task)
+        if task.status == TaskStatus.OPEN:
             raise Conflict(f"claim task {task.id} before completing it")
-        if task.status != "claimed" or task.assignee_id != actor.id:
-            raise Conflict(_why_not_open(session, task))
+        if task.status != TaskStatus.CLAIMED or task.assignee_id != actor.id:
+            raise Conflict(_why_not_open(task))
         if decision not in task.actions:
             raise Invalid([{"loc": ["body", "decision"], "msg": f"{decision!r} is not allowed here; allowed: {', '.join(task.actions)}"}])
         problems = schema_errors(task.form, data, ["body", "data"], instance.definition.forms)
@@ -159,5 +165,5 @@ def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: s
                {"task_id": task.id, "name": task.name, "department": task.department, "decision": decision,
                 "opinion": opinion})
 
-    kernel.run(db, peek.application_id, actor.username, decide, reveal_errors=actor.is_admin)
+    kernel.run(db, kernel.ForTask(task_id), actor.username, decide, reveal_errors=policy.may_read_engine_messages(actor))
     return get_task(db, actor, task_id)

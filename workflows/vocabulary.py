@@ -1,0 +1,50 @@
+"""The words processes and the service share, each defined once with its Chinese label."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Labelled(StrEnum):
+    """A code that reads as itself in storage and JSON, with the name people read beside it."""
+
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+    @classmethod
+    def codes(cls) -> tuple[str, ...]:
+        return tuple(member.value for member in cls)
+
+
+class ApplicationStatus(Labelled):
+    IN_REVIEW = "in_review"
+    AWAITING_SUPPLEMENT = "awaiting_supplement"
+    RECTIFYING = "rectifying"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    REVOKED = "revoked"
+
+
+class Decision(Labelled):
+    APPROVE = "approve"
+    REJECT = "reject"
+    RETURN = "return"
+
+
+LABELS: dict[Labelled, str] = {
+    ApplicationStatus.IN_REVIEW: "审查中",
+    ApplicationStatus.AWAITING_SUPPLEMENT: "待补正",
+    ApplicationStatus.RECTIFYING: "整改中",
+    ApplicationStatus.APPROVED: "已办结（准予许可）",
+    ApplicationStatus.REJECTED: "不予许可",
+    ApplicationStatus.WITHDRAWN: "已撤回",
+    ApplicationStatus.REVOKED: "已撤销",
+    Decision.APPROVE: "通过",
+    Decision.REJECT: "不予许可",
+    Decision.RETURN: "退回补正",
+}
+
+ACTIVE_STATUSES = frozenset({ApplicationStatus.IN_REVIEW, ApplicationStatus.AWAITING_SUPPLEMENT})
+DECIDED_STATUSES = frozenset({ApplicationStatus.APPROVED, ApplicationStatus.REJECTED})
+ENDED_STATUSES = frozenset({ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED, ApplicationStatus.REVOKED})
