@@ -1,43 +1,56 @@
-"""The one clock. Everything that stamps or compares times asks here — SpiffWorkflow's timers included — so a
-test (or an operator replaying a day) moves time for the whole engine at once."""
+"""The one clock. Everything that stamps or compares times asks it — the engine's timers included (workflows.timers
+reads it; the sandbox sets it to the server's moment with every command) — so a test freezes or advances time for
+the whole service at once. Always timezone-aware UTC; the machine's own zone is never read."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
-_offset = timedelta(0)
+class Clock:
+    """Real time, or frozen, or moved by an offset: the same object for the app and the engine room."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+        self._frozen: datetime | None = None
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        frozen = self._frozen
+        return frozen if frozen is not None else datetime.now(timezone.utc) + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        """Move time forward (tests, and an operator replaying a day; never the service itself)."""
+        with self._lock:
+            if self._frozen is not None:
+                self._frozen += delta
+            else:
+                self._offset += delta
+
+    def freeze(self, moment: datetime | None = None) -> None:
+        """Stop time at `moment` (default: now) until `advance`, `follow` or `reset`."""
+        with self._lock:
+            self._frozen = (moment or self.now()).astimezone(timezone.utc)
+
+    def follow(self, moment: datetime) -> None:
+        """Run on from `moment` (the engine process takes the server's clock with every command)."""
+        with self._lock:
+            self._frozen = None
+            self._offset = moment.astimezone(timezone.utc) - datetime.now(timezone.utc)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._frozen, self._offset = None, timedelta(0)
+
+
+CLOCK = Clock()
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc) + _offset
+    return CLOCK.now()
 
 
-def advance(delta: timedelta) -> None:
-    """Move the clock forward (tests; never used by the service itself)."""
-    global _offset
-    _offset += delta
-
-
-def follow(moment: datetime) -> None:
-    """From now on read `moment` as the present (the engine process takes the server's clock with every command)."""
-    global _offset
-    _offset = moment - datetime.now(timezone.utc)
-
-
-def reset() -> None:
-    global _offset
-    _offset = timedelta(0)
-
-
-class _ClockDatetime(datetime):
-    """SpiffWorkflow's timer module reads `datetime.now`; this makes it read ours."""
-
-    @classmethod
-    def now(cls, tz=None):
-        moment = now()
-        moment = cls.combine(moment.date(), moment.time(), moment.tzinfo)
-        return moment.astimezone(tz) if tz else moment.astimezone().replace(tzinfo=None)
-
-
-_spiff_timer.datetime = _ClockDatetime
+advance = CLOCK.advance
+freeze = CLOCK.freeze
+follow = CLOCK.follow
+reset = CLOCK.reset

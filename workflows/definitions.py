@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from lxml import etree
@@ -28,6 +28,8 @@ from .calendar import TimeLimitError, parse_time_limit
 from .forms import checked_form, referenced_forms
 from .scripting import ScriptCompileError, compile_expression, compile_script
 from .text import unstorable_char
+from .vocabulary import ApplicationStatus, Decision
+from .timers import ClockBoundaryEventParser, ClockIntermediateCatchEventParser, ClockStartEventParser, moment, recurring
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -47,11 +49,11 @@ FLOW_ELEMENTS = ("sequenceFlow", "task", "userTask", "manualTask", "scriptTask",
                  "parallelGateway", "inclusiveGateway", "eventBasedGateway")
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
 APPLICANT = "applicant"
-DEFAULT_ACTIONS = ("approve", "reject", "return")
+DEFAULT_ACTIONS = Decision.codes()
 ALL_ACTIONS = frozenset(DEFAULT_ACTIONS)
 # Properties whose values are Python expressions, compiled at deploy time like scripts and conditions.
-EXPRESSION_PROPERTIES = ("time_limit", "department_from", "bar_enterprise")
-APPLICATION_STATUSES = ("in_review", "awaiting_supplement", "rectifying", "approved", "rejected", "withdrawn", "revoked")
+EXPRESSION_PROPERTIES = ("time_limit", "department_from", "bar_enterprise", "minor_items")
+APPLICATION_STATUSES = ApplicationStatus.codes()
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,11 @@ class BatonParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (BatonUserTaskParser, UserTask),
+        # timers on the one clock (workflows.timers)
+        full_tag("startEvent"): (ClockStartEventParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1]),
+        full_tag("intermediateCatchEvent"): (ClockIntermediateCatchEventParser,
+                                             SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("intermediateCatchEvent")][1]),
+        full_tag("boundaryEvent"): (ClockBoundaryEventParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("boundaryEvent")][1]),
     }
 
 
@@ -306,6 +313,9 @@ def _literal(text: str | None):
         return None
 
 
+_OFFSET = re.compile(r"(Z|[+-]\d\d(:?\d\d)?)$", re.IGNORECASE)
+
+
 def timer_problem(tag: str, text: str | None) -> str | None:
     """Why a literal timer expression would fail (or never end) when reached; None if it works or is computed."""
     value = _literal(text)
@@ -315,13 +325,15 @@ def timer_problem(tag: str, text: str | None) -> str | None:
         if tag == "timeDuration":
             TimerEventDefinition.parse_iso_duration(value)
         elif tag == "timeDate":
-            moment = TimerEventDefinition.parse_time_or_duration(value)
-            if not re.search(r"(Z|[+-]\d\d:?\d\d)$", value.strip()):
+            if not _OFFSET.search(value.strip()):
                 return f"timeDate {value!r} has no time zone offset; write one, e.g. '{value}+08:00'"
-            if not isinstance(moment, datetime):
-                return f"timeDate {value!r} is not a date and time"
+            moment(value)
         else:
-            cycles, _start, duration = TimerEventDefinition.parse_iso_recurring_interval(value)
+            dates = [part for part in value.strip("Rr").split("/")[1:] if not part.upper().startswith("P")]
+            naive = [part for part in dates if not _OFFSET.search(part.strip())]
+            if naive:
+                return f"timeCycle {value!r} has a date without a time zone offset ({naive[0]!r}); add one, e.g. +08:00"
+            cycles, _start, duration = recurring(value, datetime.now(timezone.utc))
             if cycles < 0 or cycles > MAX_TIMER_CYCLES:
                 return (f"timeCycle {value!r} repeats {'without end' if cycles < 0 else f'{cycles} times'}; "
                         f"a cycle may repeat at most {MAX_TIMER_CYCLES} times")

@@ -15,7 +15,6 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -30,7 +29,10 @@ from .definitions import (
     task_properties,
     task_title,
 )
+from .calendar import CHINA
 from .scripting import SCRIPT_ENGINE, ScriptCompileError
+from .timers import TIMER_KINDS, serializer_config
+from .vocabulary import ApplicationStatus
 
 
 class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
@@ -54,7 +56,7 @@ class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-_CONFIG = dict(SPIFF_CONFIG)
+_CONFIG = serializer_config(dict(SPIFF_CONFIG))  # timers on the one clock
 _CONFIG[BpmnWorkflow] = SpecFreeWorkflowConverter
 REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
 SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
@@ -247,8 +249,11 @@ def _evaluate(task, expression: str):
         raise _wrap(exc) from exc
 
 
+# Properties of completed tasks and events that the service acts on (milestones and effects).
+MARKS = ("application_status", "issue_certificates", "commitment_status", "revoke_certificates", "bar_enterprise",
+         "minor_items")
 # Expression properties of marks, evaluated on the marked task's data for the service to use.
-MARK_EXPRESSIONS = ("bar_enterprise",)
+MARK_EXPRESSIONS = ("bar_enterprise", "minor_items")
 
 
 @dataclass(frozen=True)
@@ -258,19 +263,33 @@ class Mark:
     id: str
     bpmn_id: str
     properties: dict
-    completed_at: float
+    order: int  # 1, 2, 3 … in the order the marked tasks completed, kept in the instance
     values: dict = field(default_factory=dict)  # MARK_EXPRESSIONS evaluated: {"bar_enterprise": 6}
 
 
+_ORDER = "baton_mark_order"
+
+
 def marked(wf: BpmnWorkflow, names: tuple[str, ...]) -> list[Mark]:
-    """Completed tasks whose spec carries any of `names`, in the order they completed."""
+    """Completed tasks whose spec carries any of `names`, in the order they completed.
+
+    The order is a number each marked task gets when first seen completed (kept in its internal data), so it
+    never depends on a clock; tasks completed by one command are numbered in the engine's own order."""
+    every = [t for t in wf.get_tasks(state=TaskState.COMPLETED)
+             if any(name in task_properties(t.task_spec) for name in MARKS)]  # numbered alike, whatever is asked
+    numbered = [t._get_internal_data(_ORDER) for t in every if t._get_internal_data(_ORDER) is not None]
+    last = max(numbered, default=0)
+    for task in sorted((t for t in every if t._get_internal_data(_ORDER) is None), key=lambda t: t.last_state_change):
+        last += 1
+        task._set_internal_data(**{_ORDER: last})
     marks = []
-    for task in wf.get_tasks(state=TaskState.COMPLETED):
+    for task in every:
+        if not any(name in task_properties(task.task_spec) for name in names):
+            continue
         props = task_properties(task.task_spec)
-        if any(name in props for name in names):
-            values = {name: _evaluate(task, props[name]) for name in MARK_EXPRESSIONS if props.get(name)}
-            marks.append(Mark(str(task.id), result_key(task), props, task.last_state_change, values))
-    return sorted(marks, key=lambda m: m.completed_at)
+        values = {name: _evaluate(task, props[name]) for name in MARK_EXPRESSIONS if props.get(name)}
+        marks.append(Mark(str(task.id), result_key(task), props, task._get_internal_data(_ORDER), values))
+    return sorted(marks, key=lambda m: m.order)
 
 
 def start_properties(spec: ProcessSpec) -> dict:
@@ -325,14 +344,14 @@ def milestone_status(wf: BpmnWorkflow) -> str | None:
     marks = marked(wf, ("application_status",))
     if marks:
         return marks[-1].properties["application_status"]
-    return "approved" if wf.completed else None
+    return ApplicationStatus.APPROVED if wf.completed else None
 
 
 def waiting_status(views: list[UserTaskView]) -> str | None:
     """While the applicant must act, the status that says so (awaiting_supplement unless the task names another)."""
     for view in views:
         if view.applicant and view.state == "ready":
-            return view.meta.get("waiting_status", "awaiting_supplement")
+            return view.meta.get("waiting_status", ApplicationStatus.AWAITING_SUPPLEMENT)
     return None
 
 
@@ -343,9 +362,8 @@ def cancel(wf: BpmnWorkflow) -> None:
 def next_timer_at(wf: BpmnWorkflow) -> datetime | None:
     """The earliest time a waiting timer fires, so a worker knows when to wake this instance."""
     earliest = None
-    timer_kinds = {cls.__name__ for cls in (TimerEventDefinition, *TimerEventDefinition.__subclasses__())}
     for event in wf.waiting_events():
-        if event.event_type not in timer_kinds:
+        if event.event_type not in TIMER_KINDS:
             continue
         value = event.value.get("next") if isinstance(event.value, dict) else event.value  # cycles keep the next firing
         try:
@@ -354,7 +372,7 @@ def next_timer_at(wf: BpmnWorkflow) -> datetime | None:
             continue
         if isinstance(moment, datetime):
             if moment.tzinfo is None:
-                moment = moment.astimezone()  # SpiffWorkflow reads a naive timer date as the server's local time
+                moment = moment.replace(tzinfo=CHINA)  # as workflows.timers reads it, never the machine's zone
             earliest = moment if earliest is None or moment < earliest else earliest
     return earliest
 
@@ -371,8 +389,6 @@ def data(wf: BpmnWorkflow) -> dict:
 
 # ---------------------------------------------------------------- snapshots: what the service reads of an instance
 
-# Properties of completed tasks and events that the service acts on (milestones and effects).
-MARKS = ("application_status", "issue_certificates", "commitment_status", "revoke_certificates", "bar_enterprise")
 
 
 @dataclass(frozen=True)
@@ -449,9 +465,11 @@ def _check_limits(wf: BpmnWorkflow) -> None:
 
 def snapshot(wf: BpmnWorkflow, departments: set[str] | None = None) -> Snapshot:
     _check_limits(wf)
-    state = dump(wf)
-    return Snapshot(state=state, tasks=user_tasks(wf, departments), marks=marked(wf, MARKS), data=data(wf),
-                    completed=wf.completed, milestone_status=milestone_status(wf), next_timer_at=next_timer_at(wf))
+    marks = marked(wf, MARKS)  # numbers newly completed marks, so before the state is written
+    status = next((m.properties["application_status"] for m in reversed(marks) if "application_status" in m.properties),
+                  ApplicationStatus.APPROVED if wf.completed else None)
+    return Snapshot(state=dump(wf), tasks=user_tasks(wf, departments), marks=marks, data=data(wf),
+                    completed=wf.completed, milestone_status=status, next_timer_at=next_timer_at(wf))
 
 
 def run_command(spec: ProcessSpec, command: str, *, state: str | None = None, departments: set[str] | None = None,

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import calendar
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.applications.models import AppliedEffect, Application, Certificate, Commitment, CreditRecord
+from app.applications.models import AppliedEffect, Application, Certificate, Commitment, CreditRecord, MinorItems
 from app.audit.service import record
 from app.auth.models import Enterprise
 from app.clock import now
 from workflows import instances
 from workflows.calendar import CHINA
 
-EFFECTS = ("issue_certificates", "commitment_status", "revoke_certificates", "bar_enterprise")
+EFFECTS = ("issue_certificates", "commitment_status", "revoke_certificates", "bar_enterprise", "minor_items")
 
 # Certificates a process can issue: code → (Chinese name, number prefix).
 CERTIFICATES = {
@@ -55,7 +55,31 @@ def apply_effects(session: Session, application: Application, marks: list[instan
             if isinstance(months, bool) or not isinstance(months, int) or months < 0:
                 raise instances.EngineError(mark.bpmn_id, f"bar_enterprise gives {months!r}, not a number of months")
             bar_enterprise(session, application, months)
+        if props.get("minor_items") and mark.values.get("minor_items"):
+            record_minor_items(session, application, mark, mark.values["minor_items"])
     session.flush()
+
+
+def record_minor_items(session: Session, application: Application, mark: instances.Mark, declared) -> None:
+    """Accepted with minor items missing (容缺受理): the decision goes on; the promise stays in view on the application.
+
+    The process declares it (`minor_items` gives {"items": [...], "promised_date": "YYYY-MM-DD"} or None)."""
+    items = declared.get("items") if isinstance(declared, dict) else None
+    if items == []:
+        return  # nothing is missing
+    promised = declared.get("promised_date") if isinstance(declared, dict) else None
+    try:
+        promised_date = date.fromisoformat(promised) if isinstance(promised, str) else None
+    except ValueError:
+        promised_date = None
+    if (not isinstance(items, list) or not items or len(items) > 50
+            or not all(isinstance(i, str) and 0 < len(i) <= 200 for i in items) or promised_date is None):
+        raise instances.EngineError(mark.bpmn_id, "minor_items must give {'items': [up to 50 names], "
+                                    f"'promised_date': 'YYYY-MM-DD'}}, not {str(declared)[:200]}")
+    session.add(MinorItems(application_id=application.id, task_id=mark.id, items=list(items),
+                           promised_date=promised_date, recorded_at=now()))
+    record(session, application.id, "system", "minor_items_pending",
+           {"items": list(items), "promised_date": promised_date.isoformat()})
 
 
 def issue_certificates(session: Session, application: Application, mark: instances.Mark, codes: list[str]) -> None:

@@ -140,8 +140,6 @@ def assign(db: Database, actor: Actor, task_id: str, username: str) -> dict:
 
 
 def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: str, data: dict) -> dict:
-    from app.applications.minor_items import record_minor_items
-
     def decide(instance: kernel.Instance) -> None:
         session, task = instance.session, instance.task
         policy.require_work_on(actor, task)
@@ -159,8 +157,6 @@ def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: s
         except TaskNotReady:
             raise Conflict(f"task {task.id} is no longer ready in its process; reload")
         task.decision, task.opinion, task.completed_by_id = decision, opinion, actor.id
-        if decision == "approve" and data.get("minor_items_pending"):
-            record_minor_items(session, instance.application.id, task.id, data["minor_items_pending"], data["promised_date"])
         record(session, instance.application.id, actor.username, "task_completed",
                {"task_id": task.id, "name": task.name, "department": task.department, "decision": decision,
                 "opinion": opinion})

@@ -42,3 +42,31 @@ def test_a_missed_promise_shows_and_a_late_delivery_closes_it(client):
     done = r.json()["minor_items"][0]
     assert done["fulfilled_at"] is not None and done["overdue"] is False
     assert any(e["event"] == "minor_items_fulfilled" for e in r.json()["timeline"])
+
+
+def test_minor_items_are_a_property_the_process_declares_not_a_field_name_the_inbox_looks_for(client):
+    from tests.processes.bpmn_samples import mini
+
+    without_date = ("{'items': review.get('missing', []), 'promised_date': None} "
+                    "if review.get('decision') == 'approve' else None")
+    r = client.post("/api/v1/processes", headers=auth("admin"), files=[("files", ("mi.bpmn", mini(
+        "mini_minor", properties=f'<spiffworkflow:property name="minor_items" value="{without_date}"/>'
+        '<spiffworkflow:property name="form" value="mi.schema.json"/>'), "application/xml")),
+        ("files", ("mi.schema.json", b'{"type": "object", "properties": {"missing": {"type": "array", "items": '
+                   b'{"type": "string"}}, "minor_items_pending": {"type": "array"}}, "examples": [{}]}',
+                   "application/json"))])
+    assert r.status_code == 201, r.text
+    app = client.post("/api/v1/applications", json={"process": "mini_minor", "project": project()},
+                      headers=auth("acme")).json()
+    task = open_task(client, app["id"], "ecology-environment")
+    # a field that happens to be called minor_items_pending means nothing by itself
+    decide(client, task, data={"minor_items_pending": ["x"]})
+    assert application(client, app["id"])["minor_items"] == []
+    # a declaration that gives no date is the process's error: a 422 naming the task, never a KeyError
+    app = client.post("/api/v1/applications", json={"process": "mini_minor", "project": project()},
+                      headers=auth("acme")).json()
+    task = open_task(client, app["id"], "ecology-environment")
+    client.post(f"/api/v1/tasks/{task['id']}/claim", headers=auth("eco"))
+    r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("eco"),
+                    json={"decision": "approve", "data": {"missing": ["施工合同"]}})
+    assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "review"

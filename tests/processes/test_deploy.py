@@ -204,3 +204,9 @@ def test_a_computed_time_limit_that_overflows_is_a_422_naming_the_task(client):
     assert r.status_code == 201
     r = client.post("/api/v1/applications", json={"process": "mini_tc", "project": project()}, headers=auth("acme"))
     assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "review"
+
+
+def test_a_cycle_from_a_date_without_offset_is_refused_naming_the_event(client):
+    timer = '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R3/2030-01-01T09:00:00/PT1H"</bpmn:timeCycle>'
+    r = deploy(client, ("naive_cycle.bpmn", timed("mini_nc", "x = 1", timer)))
+    assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "wait" and "offset" in r.text
