@@ -6,7 +6,8 @@ from fastapi import APIRouter, Header, Path, Query
 
 from app.applications import service
 from app.applications.schemas import ApplicationIn, ApplicationOut, ApplicationPage, SupplementIn
-from app.deps import CurrentActor, DatabaseDep
+from app.auth.deps import CurrentActor
+from app.deps import DatabaseDep
 from app.vocabulary import ApplicationStatus
 from app.common.pagination import PageDep
 

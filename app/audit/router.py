@@ -8,7 +8,8 @@ from pydantic import BaseModel
 
 from app.audit import service
 from app.auth.policy import require_admin
-from app.deps import CurrentActor, DatabaseDep
+from app.auth.deps import CurrentActor
+from app.deps import DatabaseDep
 from app.common.pagination import PageDep
 
 router = APIRouter(tags=["incidents"])

@@ -7,7 +7,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
 from app.auth.schemas import Me, Token
-from app.deps import CurrentActor, DatabaseDep, SettingsDep
+from app.auth.deps import CurrentActor
+from app.deps import DatabaseDep, SettingsDep
 
 router = APIRouter(tags=["auth"])
 

@@ -4,7 +4,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from app.deps import CurrentActor, DatabaseDep
+from app.auth.deps import CurrentActor
+from app.deps import DatabaseDep
 from app.departments.models import Department
 
 router = APIRouter(tags=["departments"])

@@ -6,7 +6,8 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from app.deps import CurrentActor, DatabaseDep, SettingsDep
+from app.auth.deps import CurrentActor
+from app.deps import DatabaseDep, SettingsDep
 from app.documents import service
 
 router = APIRouter(tags=["documents"])

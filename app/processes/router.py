@@ -6,7 +6,8 @@ from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel
 
 from app.auth.policy import require_admin
-from app.deps import CurrentActor, DatabaseDep
+from app.auth.deps import CurrentActor
+from app.deps import DatabaseDep
 from app.errors import Invalid, TooLarge
 from app.processes import service
 from workflows.definitions import SourceFile

@@ -4,7 +4,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from app.deps import CurrentActor, DatabaseDep
+from app.auth.deps import CurrentActor
+from app.deps import DatabaseDep
 from app.common.pagination import PageDep
 from app.tasks import service
 from app.tasks.schemas import AssignIn, CompleteIn, TaskOut, TaskPage
