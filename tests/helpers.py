@@ -130,3 +130,34 @@ def last_incident(client) -> dict:
     assert r.status_code == 200, r.text
     assert r.json()["items"], "no incident was recorded"
     return r.json()["items"][0]
+
+
+class Statements:
+    """Counts the SQL statements a block sends (transaction control aside), for tests of what a request costs."""
+
+    SKIP = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+
+    def __init__(self, db: Database):
+        self.db, self.seen = db, []
+
+    def _seen(self, conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(self.SKIP):
+            self.seen.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.db.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.db.engine, "before_cursor_execute", self._seen)
+
+    @property
+    def count(self) -> int:
+        return len(self.seen)
+
+    def __str__(self) -> str:
+        return "\n".join(f"{i + 1}. {' '.join(s.split())[:160]}" for i, s in enumerate(self.seen))

@@ -1,15 +1,32 @@
 """The audit trail: append an event; read an application's timeline."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent, Incident
 from app.clock import now
 
 
+_PENDING = "baton_audit_events"
+
+
 def record(session: Session, application_id: int | None, actor: str, event: str, detail: dict | None = None) -> None:
-    session.add(AuditEvent(application_id=application_id, at=now(), actor=actor, event=event, detail=detail or {}))
+    """Append an event; the transaction's events are written together when it commits (one statement)."""
+    session.info.setdefault(_PENDING, []).append(
+        {"application_id": application_id, "at": now(), "actor": actor, "event": event, "detail": detail or {}})
+
+
+@event.listens_for(Session, "before_commit")
+def _write_events(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.execute(insert(AuditEvent), pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_events(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def timeline(session: Session, application_id: int) -> list[dict]:

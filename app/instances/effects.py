@@ -57,7 +57,6 @@ def apply_effects(session: Session, application: Application, marks: list[instan
             bar_enterprise(session, application, months)
         if props.get("minor_items") and mark.values.get("minor_items"):
             record_minor_items(session, application, mark, mark.values["minor_items"])
-    session.flush()
 
 
 def record_minor_items(session: Session, application: Application, mark: instances.Mark, declared) -> None:

@@ -133,11 +133,18 @@ class Instance:
 
     session: Session
     application: Application
-    definition: ProcessDefinition
     actor: str
     task: Task | None = None  # the task the command was aimed at (ForTask), read with the lock
     snapshot: Snapshot | None = None
     status: str | None = None  # set by a command that decides the status itself (withdrawal)
+    deployed: ProcessDefinition | None = None
+
+    @property
+    def definition(self) -> ProcessDefinition:
+        """The deployed version the instance runs on (read only by commands that need it: a claim does not)."""
+        if self.deployed is None:
+            self.deployed = definition(self.session, self.application.definition_id)
+        return self.deployed
 
     def run(self, command: str, *, task_id: str | None = None, payload: dict | None = None) -> Snapshot:
         """The engine acts on this instance's state; the kernel saves what comes back."""
@@ -200,7 +207,7 @@ def run(db: Database, target: Target, actor: str, command: Callable[[Instance], 
                         return None
                 row = lock(session, application_id)
             application_id = row.id
-            instance = Instance(session, row, definition(session, row.definition_id), actor, task)
+            instance = Instance(session, row, actor, task)
             result = command(instance)
             if instance.snapshot is not None:
                 save(instance)
@@ -218,7 +225,7 @@ def create(db: Database, actor: str, definition: ProcessDefinition, snapshot: Sn
     with _translated(db, command="submit", actor=actor, reveal=reveal_errors, definition=definition):
         with db.transaction() as session:
             application = build(session)
-            save(Instance(session, application, definition, actor, snapshot=snapshot))
+            save(Instance(session, application, actor, snapshot=snapshot, deployed=definition))
             return application.id
 
 
@@ -292,7 +299,16 @@ def due_by(moment, limit: str, element_id: str | None):
 
 
 def save(instance: Instance) -> Saved:
-    """Write the new state (version bumped), apply milestone effects, project the inbox, record what changed."""
+    """Write the new state (version bumped), apply milestone effects, project the inbox, record what changed.
+
+    Nothing is flushed until the end, so each changed row is written once."""
+    with instance.session.no_autoflush:
+        saved = _save(instance)
+    instance.session.flush()
+    return saved
+
+
+def _save(instance: Instance) -> Saved:
     session, application, snapshot = instance.session, instance.application, instance.snapshot
     application.state = snapshot.state
     application.state_version += 1
@@ -357,5 +373,4 @@ def project_tasks(session: Session, application: Application, definition: Proces
         if task_id not in seen and row.status in OUTSTANDING:
             row.status, row.completed_at = TaskStatus.CANCELLED, moment
             saved.closed.append(row)
-    session.flush()
     return saved, [row for row in rows.values() if row.status in OUTSTANDING]
