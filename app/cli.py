@@ -89,24 +89,44 @@ def cmd_user_add(args, settings: Settings) -> int:
         db.dispose()
 
 
-def _serve(settings: Settings, host: str, port: int) -> int:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
+    import os
+
     import uvicorn
 
-    from app.main import create_app
     from app.processes.service import read_directory
 
     _migrate(settings)
     if not _deploy(settings, read_directory(Path(settings.bpmn_dir))):
         return 1
-    app = create_app(settings)
-    console.print(f"Baton on http://{host}:{port}/docs")
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    console.print(f"Baton on http://{host}:{port}/docs" + (f" ({workers} server processes)" if workers > 1 else ""))
+    if workers > 1:
+        import socket
+
+        from uvicorn.supervisors import Multiprocess
+
+        # Each server process builds its app from the environment; the demo's generated key travels with it.
+        os.environ["BATON_SECRET_KEY"] = settings.secret_key or ""
+        config = uvicorn.Config("app.main:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                                log_level="info", server_header=False)
+        sock = config.bind_socket()
+        # The server processes get this socket by its descriptor, on which asyncio no longer sees TCP and leaves
+        # Nagle's algorithm on: every answer would wait ~40 ms for a delayed ACK. Connections inherit this.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        Multiprocess(config, sockets=[sock]).run()
+        return 0
+    from app.main import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", server_header=False)
     return 0
 
 
 def cmd_serve(args, settings: Settings) -> int:
     settings.require_secret()
-    return _serve(settings, args.host, args.port)
+    if args.workers < 1:
+        err.print("[red]--workers must be at least 1[/]")
+        return 2
+    return _serve(settings, args.host, args.port, args.workers)
 
 
 def cmd_demo(args, settings: Settings) -> int:
@@ -132,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, deploy bpmn/, run the worker, serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes on the one port (default 1)")
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="like serve, plus demo users and sample applications")

@@ -58,7 +58,9 @@ def make_engine(url: str, busy_seconds: float = 10.0) -> Engine:
             conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("baton_read_only") else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping (a round trip before every transaction): a connection the server dropped fails its request once,
+    # answered 503 with Retry-After (app.errors), and is replaced.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 class Database:
@@ -69,6 +71,9 @@ class Database:
         self.engine = make_engine(url, busy_seconds)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = sessionmaker(self.engine.execution_options(baton_read_only=True), expire_on_commit=False)
+        # One statement needs no transaction around it: on PostgreSQL that saves the BEGIN and ROLLBACK round trips.
+        self.lookup_sessions = (sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                                             expire_on_commit=False) if self.is_postgres else self.read_sessions)
 
     @property
     def is_postgres(self) -> bool:
@@ -82,6 +87,15 @@ class Database:
             yield session
         finally:
             session.close()  # ends the transaction; what was loaded stays readable
+
+    @contextmanager
+    def lookup(self) -> Iterator[Session]:
+        """A read of one statement (who is calling, one task): no snapshot to keep, so no transaction around it."""
+        session = self.lookup_sessions()
+        try:
+            yield session
+        finally:
+            session.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

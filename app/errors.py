@@ -84,9 +84,11 @@ _BUSY_SQLSTATES = {"55P03", "40P01", "40001", "57014"}
 
 
 def is_busy(exc: OperationalError) -> bool:
-    """A wait for a lock ran out (SQLite's busy timeout, a PostgreSQL lock or statement timeout): retrying works."""
+    """A wait for a lock ran out (SQLite's busy timeout, a PostgreSQL lock or statement timeout), or a pooled
+    connection the database had dropped failed (it is replaced): retrying works."""
     original = getattr(exc, "orig", None)
-    return "database is locked" in str(original) or getattr(original, "sqlstate", None) in _BUSY_SQLSTATES
+    return ("database is locked" in str(original) or getattr(original, "sqlstate", None) in _BUSY_SQLSTATES
+            or bool(getattr(exc, "connection_invalidated", False)))
 
 
 def install_handlers(app: FastAPI) -> None:

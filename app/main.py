@@ -98,3 +98,8 @@ def install_docs(app: FastAPI) -> None:
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     def docs_oauth2_redirect():
         return get_swagger_ui_oauth2_redirect_html()
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of several server processes (`baton serve --workers N`): settings from BATON_*."""
+    return create_app(get_settings())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ class TimeLimitError(ValueError):
     pass
 
 
+@lru_cache(maxsize=8192)
 def is_working_day(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)

@@ -391,6 +391,11 @@ def data(wf: BpmnWorkflow) -> dict:
 
 
 
+# What the service reads of an instance's data (the rest stays in the stored state): the items the routing tables
+# chose, and the eligibility failures a submission is refused with.
+SERVICE_DATA = ("required_items", "eligibility_failures")
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Everything the service needs of an instance after a command, as plain values (it never holds a workflow)."""
@@ -468,7 +473,9 @@ def snapshot(wf: BpmnWorkflow, departments: set[str] | None = None) -> Snapshot:
     marks = marked(wf, MARKS)  # numbers newly completed marks, so before the state is written
     status = next((m.properties["application_status"] for m in reversed(marks) if "application_status" in m.properties),
                   ApplicationStatus.APPROVED if wf.completed else None)
-    return Snapshot(state=dump(wf), tasks=user_tasks(wf, departments), marks=marks, data=data(wf),
+    merged = data(wf)
+    return Snapshot(state=dump(wf), tasks=user_tasks(wf, departments), marks=marks,
+                    data={key: merged[key] for key in SERVICE_DATA if key in merged},
                     completed=wf.completed, milestone_status=status, next_timer_at=next_timer_at(wf))
 
 

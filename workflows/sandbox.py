@@ -32,7 +32,7 @@ from typing import Any
 
 from .instances import EngineError, Snapshot, TaskNotReady
 
-_HEADER = struct.Struct(">I")
+_SIZES = struct.Struct(">II")  # a frame: the JSON message's length, then the stored state's (sent as it is)
 _ELEMENT_BYTES = 256
 _MAX_MESSAGE = 256 * 1024 * 1024
 
@@ -52,6 +52,31 @@ class Budget:
 
 class EngineUnavailable(Exception):
     """No engine process answered in time (all busy, or one could not start)."""
+
+
+def _frame(message: dict) -> bytes:
+    """The message as JSON, with the stored state (large, already JSON) beside it rather than escaped inside it."""
+    message = dict(message)
+    state = message.pop("state", None)
+    ok = message.get("ok")
+    if isinstance(ok, dict) and "state" in ok:
+        ok = dict(ok)
+        state = ok.pop("state")
+        message["ok"] = ok
+    head = json.dumps(message, ensure_ascii=True, separators=(",", ":"), default=str).encode()
+    blob = state.encode("utf-8", "surrogatepass") if isinstance(state, str) else b""
+    return _SIZES.pack(len(head), len(blob)) + head + blob
+
+
+def _unframe(body: bytes, head: int) -> dict:
+    message = json.loads(body[:head])
+    if len(body) > head:
+        state = body[head:].decode("utf-8", "surrogatepass")
+        if isinstance(message.get("ok"), dict):
+            message["ok"]["state"] = state
+        else:
+            message["state"] = state
+    return message
 
 
 # ---------------------------------------------------------------- the server's side
@@ -80,18 +105,19 @@ class _Child:
         return self.process.poll() is None
 
     def send(self, message: dict) -> None:
-        body = json.dumps(message, ensure_ascii=True, separators=(",", ":")).encode()
-        self.process.stdin.write(_HEADER.pack(len(body)) + body)
+        self.process.stdin.write(_frame(message))
         self.process.stdin.flush()
 
     def receive(self, deadline: float) -> dict | None:
         """The child's answer, or None when it died or missed the deadline (then it is killed)."""
-        header = self._read(_HEADER.size, deadline)
-        if header is None:
+        sizes = self._read(_SIZES.size, deadline)
+        if sizes is None:
             return None
-        (size,) = _HEADER.unpack(header)
-        body = self._read(size, deadline) if size <= _MAX_MESSAGE else None
-        return json.loads(body) if body is not None else None
+        head, blob = _SIZES.unpack(sizes)
+        if head + blob > _MAX_MESSAGE:
+            return None
+        body = self._read(head + blob, deadline)
+        return _unframe(body, head) if body is not None else None
 
     def _read(self, size: int, deadline: float) -> bytes | None:
         fd = self.process.stdout.fileno()
@@ -344,8 +370,7 @@ def _child_main(element_fd: int) -> None:
     specs: dict[str, instances.ProcessSpec] = {}
 
     def send(message: dict) -> None:
-        body = json.dumps(message, ensure_ascii=True, separators=(",", ":"), default=str).encode()
-        channel_out.write(_HEADER.pack(len(body)) + body)
+        channel_out.write(_frame(message))
 
     def read_exact(size: int) -> bytes | None:
         chunks, remaining = [], size
@@ -363,13 +388,14 @@ def _child_main(element_fd: int) -> None:
 
     send({"ready": True})
     while True:
-        header = read_exact(_HEADER.size)
-        if header is None:
+        sizes = read_exact(_SIZES.size)
+        if sizes is None:
             return
-        body = read_exact(_HEADER.unpack(header)[0])
+        head, blob = _SIZES.unpack(sizes)
+        body = read_exact(head + blob)
         if body is None:
             return
-        message = json.loads(body)
+        message = _unframe(body, head)
         element_map[:2] = b"\0\0"
         budget = message["budget"]
         exit_after = False

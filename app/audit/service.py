@@ -30,8 +30,8 @@ def _forget_events(session: Session) -> None:
 
 
 def timeline(session: Session, application_id: int) -> list[dict]:
-    events = session.scalars(select(AuditEvent).where(AuditEvent.application_id == application_id)
-                             .order_by(AuditEvent.at, AuditEvent.id))
+    events = session.execute(select(AuditEvent.at, AuditEvent.actor, AuditEvent.event, AuditEvent.detail)
+                             .where(AuditEvent.application_id == application_id).order_by(AuditEvent.at, AuditEvent.id))
     return [{"at": e.at, "actor": e.actor, "event": e.event, "detail": e.detail} for e in events]
 
 

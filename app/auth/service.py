@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from app.auth.models import Enterprise, User, UserDepartment
 from app.auth import throttle
@@ -51,18 +51,24 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username[:64]))
 
 
+_ACTOR = (select(User.id, User.username, User.role, User.enterprise_id, User.is_active, User.session_version,
+                 UserDepartment.department_code)
+          .outerjoin(UserDepartment, UserDepartment.user_id == User.id))
+
+
 def actor_from_token(db: Database, token: str | None, secret: str) -> Actor:
     """The caller a token names, in one indexed query; a disabled account or an ended session is refused."""
     claims = read_token(token, secret) if token else None
     if claims is None:
         raise Unauthorized("not signed in, or the token expired: get one from POST /api/v1/auth/token")
-    with db.read() as session:
-        user = session.scalars(select(User).where(User.id == claims.user_id)
-                               .options(joinedload(User.department_links))).unique().first()
-        if user is None or not user.is_active or user.session_version != claims.session_version:
-            raise Unauthorized("this session has ended (signed out, password changed, or the account disabled): "
-                               "sign in again")
-        return to_actor(user)
+    with db.lookup() as session:
+        rows = session.execute(_ACTOR.where(User.id == claims.user_id)).all()
+    if not rows or not rows[0].is_active or rows[0].session_version != claims.session_version:
+        raise Unauthorized("this session has ended (signed out, password changed, or the account disabled): "
+                           "sign in again")
+    user = rows[0]
+    return Actor(id=user.id, username=user.username, role=Role(user.role), enterprise_id=user.enterprise_id,
+                 departments=frozenset(r.department_code for r in rows if r.department_code))
 
 
 def sign_in(db: Database, username: str, password: str, secret: str, minutes: int, *, address: str | None = None,

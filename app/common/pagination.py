@@ -27,8 +27,10 @@ def page_params(page: Annotated[int, Query(ge=1, le=1_000_000, description="1-ba
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def paginate(session: Session, query: Select, params: PageParams) -> tuple[list, int]:
+def paginate(session: Session, query: Select, params: PageParams, rows: bool = False) -> tuple[list, int]:
+    """One page and the total; `rows`: the query selects columns (Core rows), not mapped objects."""
     # count(*) over the same FROM and WHERE: no column (the stored workflow state least of all) is read for it
     total = session.scalar(query.order_by(None).with_only_columns(func.count(), maintain_column_froms=True))
-    rows = list(session.scalars(query.offset(params.offset).limit(params.page_size)))
-    return rows, total or 0
+    page = query.offset(params.offset).limit(params.page_size)
+    items = list(session.execute(page)) if rows else list(session.scalars(page))
+    return items, total or 0

@@ -117,5 +117,6 @@ def for_download(db: Database, actor: Actor, doc_id: str) -> Document:
 
 
 def listed(session: Session, application_id: int) -> list[dict]:
-    return [describe(d) for d in session.scalars(select(Document).where(Document.application_id == application_id)
-                                                 .order_by(Document.created_at))]
+    return [describe(d) for d in session.execute(
+        select(Document.id, Document.name, Document.content_type, Document.size, Document.sha256)
+        .where(Document.application_id == application_id).order_by(Document.created_at))]

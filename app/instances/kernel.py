@@ -7,17 +7,18 @@ incident and answered as one 422 naming the element.
 """
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
 import json
+import logging
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
 
 from app.applications.models import Application
 from app.audit.models import Incident
@@ -127,17 +128,31 @@ def definition(session: Session, definition_id: int) -> ProcessDefinition:
 # ---------------------------------------------------------------- the unit of work
 
 
+APPLICATIONS = Application.__table__
+TASKS = Task.__table__
+_TASK_AS = [c.label(f"task__{c.name}") for c in TASKS.c]
+
+
+class Row(SimpleNamespace):
+    """A row as the kernel read it (under the lock): read its columns as attributes."""
+
+
+def _row(mapping) -> Row:
+    return Row(**dict(mapping))
+
+
 @dataclass
 class Instance:
-    """One command's view of its locked instance."""
+    """One command's view of its locked instance. What it changes is written once, by the kernel, at the end."""
 
     session: Session
-    application: Application
+    application: Row
     actor: str
-    task: Task | None = None  # the task the command was aimed at (ForTask), read with the lock
+    task: Row | None = None  # the task the command was aimed at (ForTask), read with the lock
     snapshot: Snapshot | None = None
     status: str | None = None  # set by a command that decides the status itself (withdrawal)
     deployed: ProcessDefinition | None = None
+    task_writes: dict[str, dict] = field(default_factory=dict)  # task id -> columns to write with the projection
 
     @property
     def definition(self) -> ProcessDefinition:
@@ -153,6 +168,10 @@ class Instance:
             departments=departments(self.session), task_id=task_id, payload=payload)
         return self.snapshot
 
+    def write_task(self, task_id: str, **columns) -> None:
+        """Columns of one of this instance's tasks to write when the command is saved (with its projection)."""
+        self.task_writes.setdefault(task_id, {}).update(columns)
+
 
 @dataclass(frozen=True)
 class ForTask:
@@ -164,32 +183,34 @@ class ForTask:
 Target = int | ForTask | Callable[[Session], int | None]
 
 
-def lock(session: Session, application_id: int) -> Application:
+def lock(session: Session, application_id: int) -> Row:
     """The application row, locked for this transaction (SQLite: the transaction already holds the write lock).
 
     FOR NO KEY UPDATE: it serialises commands on the instance, yet lets a concurrent claim insert rows that
     refer to the application (their foreign-key check takes KEY SHARE), so a claim racing a completion
     cannot deadlock."""
-    application = session.scalar(select(Application).where(Application.id == application_id)
-                                 .options(undefer(Application.state)).with_for_update(key_share=True))
-    if application is None:
+    row = session.execute(select(APPLICATIONS).where(APPLICATIONS.c.id == application_id)
+                          .with_for_update(key_share=True)).mappings().first()
+    if row is None:
         raise NotFound(f"application {application_id} not found")
-    return application
+    return _row(row)
 
 
-def lock_for_task(session: Session, task_id: str) -> tuple[Application, Task]:
-    """The task and its application, the application locked the same way `lock` locks it."""
-    row = session.execute(select(Application, Task).join(Task, Task.application_id == Application.id)
-                          .where(Task.id == task_id).options(undefer(Application.state))
-                          .with_for_update(of=Application, key_share=True)).first()
+def lock_for_task(session: Session, task_id: str) -> tuple[Row, Row]:
+    """The task and its application, the application locked the same way `lock` locks it (one statement)."""
+    row = session.execute(select(APPLICATIONS, *_TASK_AS).join(TASKS, TASKS.c.application_id == APPLICATIONS.c.id)
+                          .where(TASKS.c.id == task_id)
+                          .with_for_update(of=APPLICATIONS, key_share=True)).mappings().first()
     if row is None:
         raise NotFound(f"task {task_id} not found")
-    return row[0], row[1]
+    application = Row(**{k: v for k, v in row.items() if not k.startswith("task__")})
+    task = Row(**{k[6:]: v for k, v in row.items() if k.startswith("task__")})
+    return application, task
 
 
 def run(db: Database, target: Target, actor: str, command: Callable[[Instance], T], *,
         reveal_errors: bool = False) -> T | None:
-    """Run `command` on the locked instance in one transaction and save what the engine did.
+    """Run `command` on the locked instance in one transaction and save what it and the engine did.
 
     `target` is the instance's id, a task of it (ForTask), or a picker that chooses an id inside the transaction
     (the timer worker: SKIP LOCKED); either way the row is then locked the one way every command locks it.
@@ -209,8 +230,7 @@ def run(db: Database, target: Target, actor: str, command: Callable[[Instance], 
             application_id = row.id
             instance = Instance(session, row, actor, task)
             result = command(instance)
-            if instance.snapshot is not None:
-                save(instance)
+            save(instance)
             return result
     except EngineError as exc:
         raise failure(db, exc, application_id=application_id, command=getattr(command, "__name__", "command"),
@@ -225,7 +245,10 @@ def create(db: Database, actor: str, definition: ProcessDefinition, snapshot: Sn
     with _translated(db, command="submit", actor=actor, reveal=reveal_errors, definition=definition):
         with db.transaction() as session:
             application = build(session)
-            save(Instance(session, application, actor, snapshot=snapshot, deployed=definition))
+            save(Instance(session, Row(id=application.id, status=application.status, state_version=0,
+                                       decided_at=None, process_id=application.process_id,
+                                       definition_id=application.definition_id, enterprise_id=application.enterprise_id),
+                          actor, snapshot=snapshot, deployed=definition))
             return application.id
 
 
@@ -282,8 +305,8 @@ def _storable(text: str) -> str:
 
 @dataclass
 class Saved:
-    opened: list[Task] = field(default_factory=list)
-    closed: list[Task] = field(default_factory=list)
+    opened: list[dict] = field(default_factory=list)
+    closed: list[dict] = field(default_factory=list)
 
 
 def status_of(snapshot: Snapshot) -> str:
@@ -299,55 +322,52 @@ def due_by(moment, limit: str, element_id: str | None):
 
 
 def save(instance: Instance) -> Saved:
-    """Write the new state (version bumped), apply milestone effects, project the inbox, record what changed.
-
-    Nothing is flushed until the end, so each changed row is written once."""
-    with instance.session.no_autoflush:
-        saved = _save(instance)
-    instance.session.flush()
-    return saved
-
-
-def _save(instance: Instance) -> Saved:
+    """Write what the command did: with the engine's snapshot, the new state (version bumped), milestone effects,
+    status, next timer and stage in one update of the application, the inbox rows rebuilt, the audit events."""
     session, application, snapshot = instance.session, instance.application, instance.snapshot
-    application.state = snapshot.state
-    application.state_version += 1
+    if snapshot is None:
+        _write_tasks(session, {}, instance.task_writes)
+        return Saved()
+    changes: dict = {"state": snapshot.state, "state_version": application.state_version + 1}
     required = snapshot.data.get("required_items")
     if isinstance(required, list):
-        application.required_items = [str(item)[:100] for item in required][:100]
+        changes["required_items"] = [str(item)[:100] for item in required][:100]
     apply_effects(session, application, snapshot.marks)
     new_status = instance.status or status_of(snapshot)
     moment = now()
     if new_status != application.status:
         record(session, application.id, instance.actor, "status_changed", {"from": application.status, "to": new_status})
-        application.status = new_status
+        changes["status"] = new_status
         if new_status in DECIDED_STATUSES and application.decided_at is None:
-            application.decided_at = moment
-    application.next_timer_at = snapshot.next_timer_at
-    application.updated_at = moment
+            changes["decided_at"] = moment
+    changes["next_timer_at"] = snapshot.next_timer_at
+    changes["updated_at"] = moment
     saved, outstanding = project_tasks(session, application, instance.definition, snapshot.tasks,
-                                       departments(session))
-    first = min(outstanding, key=lambda t: (t.for_applicant, t.created_at), default=None)
-    application.stage = first.stage if first is not None else None
+                                       departments(session), instance.task_writes)
+    first = min(outstanding, key=lambda t: (t["for_applicant"], t["created_at"]), default=None)
+    changes["stage"] = first["stage"] if first is not None else None
+    session.execute(update(APPLICATIONS).where(APPLICATIONS.c.id == application.id).values(**changes))
     for task in saved.opened:
         record(session, application.id, "system", "task_opened",
-               {"task_id": task.id, "name": task.name, "department": task.department,
-                "due_at": task.due_at.isoformat() if task.due_at else None})
+               {"task_id": task["id"], "name": task["name"], "department": task["department"],
+                "due_at": task["due_at"].isoformat() if task["due_at"] else None})
     for task in saved.closed:
-        if task.status == TaskStatus.CANCELLED:
-            record(session, application.id, "system", "task_cancelled", {"task_id": task.id, "name": task.name})
+        if task["status"] == TaskStatus.CANCELLED:
+            record(session, application.id, "system", "task_cancelled", {"task_id": task["id"], "name": task["name"]})
     return saved
 
 
-def project_tasks(session: Session, application: Application, definition: ProcessDefinition,
-                  views: list[UserTaskView], known: frozenset[str]) -> tuple[Saved, list[Task]]:
-    """Rebuild this instance's inbox rows from the workflow (tasks on discarded branches vanish from the tree).
+def project_tasks(session: Session, application: Row, definition: ProcessDefinition, views: list[UserTaskView],
+                  known: frozenset[str], writes: dict[str, dict]) -> tuple[Saved, list[dict]]:
+    """Rebuild this instance's inbox rows from the workflow (tasks on discarded branches vanish from the tree),
+    writing each changed row once, together with what the command wrote on its tasks (`writes`).
 
     Returns what opened and closed, and the rows outstanding afterwards."""
     saved = Saved()
-    rows = {t.id: t for t in session.scalars(select(Task).where(Task.application_id == application.id))}
-    seen = set()
-    moment = now()
+    rows = {r["id"]: dict(r) for r in session.execute(
+        select(TASKS).where(TASKS.c.application_id == application.id)).mappings()}
+    changed: dict[str, dict] = {task_id: dict(columns) for task_id, columns in writes.items()}
+    seen, moment = set(), now()
     for view in views:
         seen.add(view.id)
         row = rows.get(view.id)
@@ -355,22 +375,42 @@ def project_tasks(session: Session, application: Application, definition: Proces
             if not view.applicant and view.department not in known:
                 raise EngineError(view.bpmn_id, f"names department {str(view.department)[:100]!r}, which is not one "
                                   f"of {', '.join(sorted(known))}")
-            row = Task(
-                id=view.id, application_id=application.id, process_id=application.process_id, bpmn_id=view.bpmn_id,
-                name=view.title, department=view.department, for_applicant=view.applicant, status=TaskStatus.OPEN,
-                created_at=moment, due_at=due_by(moment, view.time_limit, view.bpmn_id) if view.time_limit else None,
-                form=definition.forms.get(view.form) if view.form else EMPTY_FORM,
-                actions=[] if view.applicant else list(view.actions), stage=view.stage, meta=view.meta,
-            )
-            session.add(row)
-            rows[row.id] = row
+            row = {"id": view.id, "application_id": application.id, "process_id": application.process_id,
+                   "bpmn_id": view.bpmn_id, "name": view.title, "department": view.department,
+                   "for_applicant": view.applicant, "status": TaskStatus.OPEN, "assignee_id": None,
+                   "assignee_name": None, "created_at": moment,
+                   "due_at": due_by(moment, view.time_limit, view.bpmn_id) if view.time_limit else None,
+                   "claimed_at": None, "completed_at": None, "completed_by_id": None, "decision": None, "opinion": None,
+                   "stage": view.stage, "meta": view.meta,
+                   "form": definition.forms.get(view.form) if view.form else EMPTY_FORM,
+                   "actions": [] if view.applicant else list(view.actions)}
+            rows[row["id"]] = row
             saved.opened.append(row)
-        elif row is not None and row.status in OUTSTANDING and view.state != "ready":
-            row.status = TaskStatus.COMPLETED if view.state == "completed" else TaskStatus.CANCELLED
-            row.completed_at = moment
+        elif row is not None and row["status"] in OUTSTANDING and view.state != "ready":
+            closed = {"status": TaskStatus.COMPLETED if view.state == "completed" else TaskStatus.CANCELLED,
+                      "completed_at": moment}
+            row.update(closed)
+            changed.setdefault(row["id"], {}).update(closed)
             saved.closed.append(row)
     for task_id, row in rows.items():
-        if task_id not in seen and row.status in OUTSTANDING:
-            row.status, row.completed_at = TaskStatus.CANCELLED, moment
+        if task_id not in seen and row["status"] in OUTSTANDING:
+            closed = {"status": TaskStatus.CANCELLED, "completed_at": moment}
+            row.update(closed)
+            changed.setdefault(task_id, {}).update(closed)
             saved.closed.append(row)
-    return saved, [row for row in rows.values() if row.status in OUTSTANDING]
+    if saved.opened:
+        session.execute(insert(TASKS), saved.opened)
+    _write_tasks(session, rows, changed)
+    return saved, [row for row in rows.values() if row["status"] in OUTSTANDING]
+
+
+def _write_tasks(session: Session, rows: dict, changed: dict[str, dict]) -> None:
+    """One UPDATE per changed task (rows changing the same columns go in one executemany)."""
+    by_columns: dict[tuple, list[dict]] = {}
+    for task_id, columns in changed.items():
+        if columns:
+            by_columns.setdefault(tuple(sorted(columns)), []).append(
+                {"b_id": task_id, **{f"v_{name}": value for name, value in columns.items()}})
+    for names, params in by_columns.items():
+        session.execute(update(TASKS).where(TASKS.c.id == bindparam("b_id"))
+                        .values({name: bindparam(f"v_{name}") for name in names}), params)

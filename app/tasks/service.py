@@ -34,14 +34,17 @@ def describe_task(task: Task) -> dict:
             "decision": task.decision, "completed_at": task.completed_at}
 
 
-def tasks_of(session: Session, application_id: int) -> list[Task]:
+TASKS = Task.__table__
+
+
+def tasks_of(session: Session, application_id: int) -> list:
     """Every task an application has had, in the order they opened (one query: details and relay views share it)."""
-    return list(session.scalars(select(Task).where(Task.application_id == application_id)
-                                .order_by(Task.created_at, Task.id)))
+    return list(session.execute(select(TASKS).where(TASKS.c.application_id == application_id)
+                                .order_by(TASKS.c.created_at, TASKS.c.id)))
 
 
-def _task(session: Session, task_id: str) -> Task:
-    task = session.get(Task, task_id)
+def _task(session: Session, task_id: str):
+    task = session.execute(select(TASKS).where(TASKS.c.id == task_id)).first()
     if task is None:
         raise NotFound(f"task {task_id} not found")
     return task
@@ -49,7 +52,7 @@ def _task(session: Session, task_id: str) -> Task:
 
 def list_tasks(db: Database, actor: Actor, department: str | None, status: str, params: PageParams) -> dict:
     policy.require_inbox(actor)
-    query = select(Task).where(policy.visible_tasks(actor, department))
+    query = select(TASKS).where(policy.visible_tasks(actor, department))
     if status == "mine":
         query = query.where(Task.assignee_id == actor.id, Task.status == TaskStatus.CLAIMED)
     elif status == "outstanding":
@@ -59,13 +62,13 @@ def list_tasks(db: Database, actor: Actor, department: str | None, status: str, 
     # Most urgent first: tasks with a deadline by deadline, then the oldest.
     query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
     with db.read() as session:
-        rows, total = paginate(session, query, params)
+        rows, total = paginate(session, query, params, rows=True)
         return {"items": [describe_task(t) for t in rows], "total": total, "page": params.page,
                 "page_size": params.page_size}
 
 
 def get_task(db: Database, actor: Actor, task_id: str) -> dict:
-    with db.read() as session:
+    with db.lookup() as session:
         task = _task(session, task_id)
         policy.require_work_on(actor, task)
         return describe_task(task)
@@ -78,22 +81,24 @@ def claim(db: Database, actor: Actor, task_id: str) -> dict:
         if task.status == TaskStatus.CLAIMED and task.assignee_id == actor.id:
             return  # claiming twice is a no-op
         # Compare-and-set: only an open task can be claimed, whoever gets here first.
-        if not _compare_and_set(instance.session, task, Task.status == TaskStatus.OPEN, status=TaskStatus.CLAIMED,
-                                assignee_id=actor.id, assignee_name=actor.username, claimed_at=now()):
-            raise Conflict(_why_not_open(task))
+        won, now_is = _compare_and_set(instance.session, task, Task.status == TaskStatus.OPEN, status=TaskStatus.CLAIMED,
+                                       assignee_id=actor.id, assignee_name=actor.username, claimed_at=now())
+        if not won:
+            raise Conflict(_why_not_open(now_is))
         record(instance.session, task.application_id, actor.username, "task_claimed", {"task_id": task.id, "name": task.name})
 
     kernel.run(db, kernel.ForTask(task_id), actor.username, take)
     return get_task(db, actor, task_id)
 
 
-def _compare_and_set(session: Session, task: Task, *still, **values) -> bool:
-    """Change the task row only while the conditions `still` hold; a lost race reads the row again (who won?)."""
+def _compare_and_set(session: Session, task, *still, **values) -> tuple[bool, object]:
+    """Change the task row only while the conditions `still` hold. Returns whether it did, and the task as it is
+    now when it did not (a lost race: who won?)."""
     result = session.execute(update(Task).where(Task.id == task.id, *still).values(**values)
                              .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        session.refresh(task)
-    return result.rowcount == 1
+    if result.rowcount == 1:
+        return True, task
+    return False, _task(session, task.id)
 
 
 def _why_not_open(task: Task) -> str:
@@ -112,7 +117,7 @@ def release(db: Database, actor: Actor, task_id: str) -> dict:
             policy.require_lead_of(actor, task.department)
         if not _compare_and_set(instance.session, task, Task.status == TaskStatus.CLAIMED,
                                 Task.assignee_id == task.assignee_id, status=TaskStatus.OPEN, assignee_id=None,
-                                assignee_name=None, claimed_at=None):
+                                assignee_name=None, claimed_at=None)[0]:
             raise Conflict(f"task {task.id} changed meanwhile; reload")
         record(instance.session, task.application_id, actor.username, "task_released", {"task_id": task.id, "name": task.name})
 
@@ -129,9 +134,10 @@ def assign(db: Database, actor: Actor, task_id: str, username: str) -> dict:
         if user is None or not user.is_active or not policy.may_be_assigned(user.role, user.departments, task.department):
             raise Invalid([{"loc": ["body", "username"], "msg": f"{username!r} is not a reviewer or lead of {task.department}"}])
         # Compare-and-set, like a claim: a task completed or cancelled meanwhile stays as it is.
-        if not _compare_and_set(instance.session, task, Task.status.in_(OUTSTANDING), status=TaskStatus.CLAIMED,
-                                assignee_id=user.id, assignee_name=user.username, claimed_at=now()):
-            raise Conflict(f"task {task.id} is {task.status}")
+        won, now_is = _compare_and_set(instance.session, task, Task.status.in_(OUTSTANDING), status=TaskStatus.CLAIMED,
+                                       assignee_id=user.id, assignee_name=user.username, claimed_at=now())
+        if not won:
+            raise Conflict(f"task {task.id} is {now_is.status}")
         record(instance.session, task.application_id, actor.username, "task_assigned",
                {"task_id": task.id, "name": task.name, "to": user.username})
 
@@ -156,7 +162,7 @@ def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: s
             instance.run("complete", task_id=task.id, payload={**data, "decision": decision, "opinion": opinion})
         except TaskNotReady:
             raise Conflict(f"task {task.id} is no longer ready in its process; reload")
-        task.decision, task.opinion, task.completed_by_id = decision, opinion, actor.id
+        instance.write_task(task.id, decision=decision, opinion=opinion, completed_by_id=actor.id)
         record(session, instance.application.id, actor.username, "task_completed",
                {"task_id": task.id, "name": task.name, "department": task.department, "decision": decision,
                 "opinion": opinion})
