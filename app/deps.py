@@ -9,11 +9,11 @@ from app.config import Settings
 from app.db import Database
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:  # async: no I/O, so no thread-pool hop
     return request.app.state.db
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 

@@ -75,14 +75,14 @@ def through_service(n: int, url: str | None) -> tuple[float, int, int]:
     for _ in range(n):
         app = applications.submit(db, ent, process="parallel_review", project=copy.deepcopy(first_project()),
                                   document_ids=[], idempotency_key=None)
-        while app["open_tasks"]:
-            for task in app["open_tasks"]:
-                actor = reviewers[task["department"]]
-                tasks.claim(db, actor, task["id"])
-                tasks.complete(db, actor, task["id"], "approve", "", {})
+        while app.open_tasks:
+            for task in app.open_tasks:
+                actor = reviewers[task.department]
+                tasks.claim(db, actor, task.id)
+                tasks.complete(db, actor, task.id, "approve", "", {})
                 completions += 1
-            app = applications.get(db, admin_view, app["id"])
-        assert app["status"] == "approved"
+            app = applications.get(db, admin_view, app.id)
+        assert app.status == "approved"
     rate = n / (time.perf_counter() - started)
     from sqlalchemy import func, select
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Path, Query
 from app.applications import service
 from app.applications.schemas import ApplicationIn, ApplicationOut, ApplicationPage, SupplementIn
 from app.auth.deps import CurrentActor
+from app.common.concurrency import in_thread
 from app.deps import DatabaseDep
 from app.vocabulary import ApplicationStatus
 from app.common.pagination import PageDep
@@ -16,29 +17,29 @@ ApplicationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the applica
 
 
 @router.post("/applications", status_code=201, response_model=ApplicationOut, summary="Submit an application")
-def submit(body: ApplicationIn, actor: CurrentActor, db: DatabaseDep,
-           idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict:
-    return service.submit(db, actor, process=body.process, project=body.project, document_ids=body.documents,
+async def submit(body: ApplicationIn, actor: CurrentActor, db: DatabaseDep,
+           idempotency_key: Annotated[str | None, Header(max_length=200)] = None):
+    return await in_thread(service.submit, db, actor, process=body.process, project=body.project, document_ids=body.documents,
                           idempotency_key=idempotency_key)
 
 
 @router.get("/applications", response_model=ApplicationPage, summary="Applications you may see")
-def list_applications(actor: CurrentActor, db: DatabaseDep, page: PageDep,
-                      status: Annotated[ApplicationStatus | None, Query(description="filter by status")] = None) -> dict:
-    return service.list_applications(db, actor, status, page)
+async def list_applications(actor: CurrentActor, db: DatabaseDep, page: PageDep,
+                      status: Annotated[ApplicationStatus | None, Query(description="filter by status")] = None):
+    return await in_thread(service.list_applications, db, actor, status, page)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, summary="One application, with its timeline")
-def get_application(application_id: ApplicationId, actor: CurrentActor, db: DatabaseDep) -> dict:
-    return service.get(db, actor, application_id)
+async def get_application(application_id: ApplicationId, actor: CurrentActor, db: DatabaseDep):
+    return await in_thread(service.get, db, actor, application_id)
 
 
 @router.post("/applications/{application_id}/supplements", response_model=ApplicationOut,
              summary="Send the supplement (补正) the departments asked for")
-def supplement(application_id: ApplicationId, body: SupplementIn, actor: CurrentActor, db: DatabaseDep) -> dict:
-    return service.supplement(db, actor, application_id, body.note, body.documents)
+async def supplement(application_id: ApplicationId, body: SupplementIn, actor: CurrentActor, db: DatabaseDep):
+    return await in_thread(service.supplement, db, actor, application_id, body.note, body.documents)
 
 
 @router.post("/applications/{application_id}/withdraw", response_model=ApplicationOut, summary="Withdraw an application")
-def withdraw(application_id: ApplicationId, actor: CurrentActor, db: DatabaseDep) -> dict:
-    return service.withdraw(db, actor, application_id)
+async def withdraw(application_id: ApplicationId, actor: CurrentActor, db: DatabaseDep):
+    return await in_thread(service.withdraw, db, actor, application_id)

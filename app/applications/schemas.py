@@ -89,6 +89,7 @@ class ApplicationOut(BaseModel):
     process: str
     version: int
     status: str = Field(description="in_review, awaiting_supplement, rectifying, approved, rejected, withdrawn, revoked")
+    status_name: str = Field(description="the status in Chinese (审查中, 待补正, 已办结（准予许可）…)")
     stage: str | None = Field(description="the step or relay leg the open tasks belong to")
     stage_name: str | None
     project: dict
@@ -112,6 +113,7 @@ class ApplicationSummary(BaseModel):
     process: str
     version: int
     status: str
+    status_name: str
     stage: str | None
     project_name: str | None
     required_items: list[str]

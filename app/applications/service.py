@@ -26,6 +26,7 @@ from app.documents import service as documents
 from app.errors import Conflict, Invalid, NotFound
 from app.instances import kernel
 from app.processes.service import latest_definition, start_form_of
+from app.applications.schemas import ApplicationOut, ApplicationPage, ApplicationSummary
 from app.tasks.service import describe_task, tasks_of
 from app.vocabulary import ACTIVE_STATUSES, ENDED_STATUSES, OUTSTANDING, ApplicationStatus, Role, TaskStatus
 from workflows.calendar import CHINA
@@ -35,21 +36,25 @@ if TYPE_CHECKING:
     from app.tasks.models import Task
 
 
-def summary(app: Application) -> dict:
+def _summary_fields(app) -> dict:
     return {"id": app.id, "process": app.process_id, "version": app.version, "status": app.status,
             "status_name": ApplicationStatus(app.status).label, "stage": app.stage,
             "project_name": (app.project or {}).get("name"), "required_items": app.required_items,
             "created_at": app.created_at, "updated_at": app.updated_at}
 
 
-def detail(session: Session, app: Application) -> dict:
+def summary(app) -> ApplicationSummary:
+    return ApplicationSummary(**_summary_fields(app))
+
+
+def detail(session: Session, app) -> ApplicationOut:
     """The application as its reader sees it, in a fixed number of queries however long its history."""
     every_task = tasks_of(session, app.id)
     open_tasks = [t for t in every_task if t.status in OUTSTANDING]
     stage_name = next((t.meta.get("stage_name") for t in open_tasks if t.stage == app.stage), None)
     today = now().astimezone(CHINA).date()
-    return {
-        **summary(app), "stage_name": stage_name, "project": app.project,
+    return ApplicationOut.model_validate({
+        **_summary_fields(app), "stage_name": stage_name, "project": app.project,
         "due_at": app.due_at, "decided_at": app.decided_at, "within_time_limit": within_time_limit(app),
         "open_tasks": [describe_task(t) for t in open_tasks],
         "timeline": timeline(session, app.id),
@@ -68,7 +73,7 @@ def detail(session: Session, app: Application) -> dict:
                             select(MinorItems.items, MinorItems.promised_date, MinorItems.fulfilled_at)
                             .where(MinorItems.application_id == app.id).order_by(MinorItems.id))],
         "relay": relay_view(app, every_task),
-    }
+    })
 
 
 def within_time_limit(app: Application) -> bool | None:
@@ -109,7 +114,7 @@ def relay_view(app: Application, every_task: list[Task]) -> dict | None:
 
 
 def submit(db: Database, actor: Actor, *, process: str, project: dict, document_ids: list[str],
-           idempotency_key: str | None) -> dict:
+           idempotency_key: str | None) -> ApplicationOut:
     """Validate, run the new instance up to its first tasks, then store it all in one short transaction."""
     require_role(actor, Role.ENTERPRISE)
     with db.read() as session:
@@ -191,7 +196,7 @@ def barred_refusal(session: Session, actor: Actor) -> list[dict]:
 _READABLE = [c for c in Application.__table__.c if c.name != "state"]
 
 
-def get(db: Database, actor: Actor, application_id: int) -> dict:
+def get(db: Database, actor: Actor, application_id: int) -> ApplicationOut:
     with db.read() as session:
         app = session.execute(select(*_READABLE).where(Application.id == application_id,
                                                         visible_applications(actor))).first()
@@ -200,17 +205,18 @@ def get(db: Database, actor: Actor, application_id: int) -> dict:
         return detail(session, app)
 
 
-def list_applications(db: Database, actor: Actor, status: str | None, params: PageParams) -> dict:
+def list_applications(db: Database, actor: Actor, status: str | None, params: PageParams) -> ApplicationPage:
     query = select(*_READABLE).where(visible_applications(actor))
     if status:
         query = query.where(Application.status == status)
     query = query.order_by(Application.updated_at.desc(), Application.id.desc())
     with db.read() as session:
         rows, total = paginate(session, query, params, rows=True)
-        return {"items": [summary(a) for a in rows], "total": total, "page": params.page, "page_size": params.page_size}
+        return ApplicationPage(items=[summary(a) for a in rows], total=total, page=params.page,
+                               page_size=params.page_size)
 
 
-def supplement(db: Database, actor: Actor, application_id: int, note: str, document_ids: list[str]) -> dict:
+def supplement(db: Database, actor: Actor, application_id: int, note: str, document_ids: list[str]) -> ApplicationOut:
     def answer(instance: kernel.Instance) -> None:
         session, app = instance.session, instance.application
         require_applicant(actor, app)
@@ -244,7 +250,7 @@ def supplement(db: Database, actor: Actor, application_id: int, note: str, docum
     return get(db, actor, application_id)
 
 
-def withdraw(db: Database, actor: Actor, application_id: int) -> dict:
+def withdraw(db: Database, actor: Actor, application_id: int) -> ApplicationOut:
     def cancel(instance: kernel.Instance) -> None:
         app = instance.application
         require_applicant(actor, app)

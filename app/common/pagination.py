@@ -19,7 +19,7 @@ class PageParams:
         return (self.page - 1) * self.page_size
 
 
-def page_params(page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")] = 1,
+async def page_params(page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")] = 1,
                 page_size: Annotated[int, Query(ge=1, le=200, description="items per page, at most 200")] = 20) -> PageParams:
     return PageParams(page, page_size)
 

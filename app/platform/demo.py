@@ -45,15 +45,15 @@ def _decide(db: Database, application_id: int, decisions: dict[str, str], *, unt
         reviewers = {u.departments[0]: to_actor(u) for u in session.scalars(select(User).where(User.role == "reviewer"))}
     admin = to_actor_by_name(db, "admin")
     while True:
-        open_tasks = [t for t in applications.get(db, admin, application_id)["open_tasks"] if t["department"]]
+        open_tasks = [t for t in applications.get(db, admin, application_id).open_tasks if t.department]
         if not open_tasks:
             return
         for task in open_tasks if not until_done else open_tasks[:1]:
-            actor = reviewers[task["department"]]
-            decision = decisions.get(task["department"], "approve")
-            tasks.claim(db, actor, task["id"])
-            tasks.complete(db, actor, task["id"], decision, "材料齐全，符合要求" if decision == "approve" else "不符合审批条件",
-                           (task["form"].get("examples") or [{}])[0])
+            actor = reviewers[task.department]
+            decision = decisions.get(task.department, "approve")
+            tasks.claim(db, actor, task.id)
+            tasks.complete(db, actor, task.id, decision, "材料齐全，符合要求" if decision == "approve" else "不符合审批条件",
+                           (task.form.get("examples") or [{}])[0])
         if not until_done:
             return
 
@@ -95,7 +95,7 @@ def _sample_applications(db: Database, console: Console) -> None:
     acme = to_actor_by_name(db, "acme")
     window = to_actor_by_name(db, "window")
 
-    def submit(name: str, process: str = "parallel_review") -> dict:
+    def submit(name: str, process: str = "parallel_review"):
         with db.transaction() as session:
             definition = latest_definition(session, process)
             project = copy.deepcopy(start_form_of(session, definition)["examples"][0])
@@ -103,12 +103,12 @@ def _sample_applications(db: Database, console: Console) -> None:
         return applications.submit(db, acme, process=process, project=project, document_ids=[],
                                    idempotency_key=f"demo-{name}")
 
-    def accept(app: dict, decision: str = "approve") -> None:
-        task = next(t for t in app["open_tasks"] if t["department"] == "service-window")
-        tasks.claim(db, window, task["id"])
+    def accept(app, decision: str = "approve") -> None:
+        task = next(t for t in app.open_tasks if t.department == "service-window")
+        tasks.claim(db, window, task.id)
         data = {"items_to_supplement": ["建设工程施工合同"]} if decision == "return" and "items_to_supplement" in (
-            task["form"].get("properties") or {}) else {}
-        tasks.complete(db, window, task["id"], decision, "请补充建设工程施工合同" if decision == "return" else "受理", data)
+            task.form.get("properties") or {}) else {}
+        tasks.complete(db, window, task.id, decision, "请补充建设工程施工合同" if decision == "return" else "受理", data)
 
     submit("赛罕区新材料产业园一期厂房")  # waits at the service window
     reviewing = submit("金桥开发区智能装备制造基地")
@@ -117,22 +117,22 @@ def _sample_applications(db: Database, console: Console) -> None:
     accept(returned, "return")
     approved = submit("沙尔沁工业园区电子元件厂房")
     accept(approved)
-    _decide(db, approved["id"], {}, until_done=True)
+    _decide(db, approved.id, {}, until_done=True)
     rejected = submit("托克托县仓储物流中心")
     accept(rejected)
-    _decide(db, rejected["id"], {"ecology-environment": "reject"}, until_done=True)
+    _decide(db, rejected.id, {"ecology-environment": "reject"}, until_done=True)
     fast = submit("和林格尔新区装备制造厂房（拿地即开工）", "industrial_fast_track")
-    _decide(db, fast["id"], {}, until_done=False)  # five certificates issued; post-verification now open
+    _decide(db, fast.id, {}, until_done=False)  # five certificates issued; post-verification now open
     submit("土默特左旗新能源部件厂房（五证联发待办）", "industrial_fast_track")
     relay = submit("玉泉区康居花园住宅小区", "housing_relay")
     accept(relay)
     for _ in range(2):  # the land leg's take-over, then its items: the baton now waits for the planning team
-        _decide(db, relay["id"], {}, until_done=False)
+        _decide(db, relay.id, {}, until_done=False)
     joint = submit("呼和浩特新机场临空产业园会商", "joint_review")
     accept(joint)
-    _decide(db, joint["id"], {}, until_done=False)  # the lead named three departments; they now give opinions
+    _decide(db, joint.id, {}, until_done=False)  # the lead named three departments; they now give opinions
     listing = applications.list_applications(db, to_actor_by_name(db, "admin"), None, PageParams(1, 50))
     table = Table("id", "process", "project", "status", "stage", title="sample applications")
-    for item in listing["items"]:
-        table.add_row(str(item["id"]), item["process"], item["project_name"] or "", item["status"], item["stage"] or "")
+    for item in listing.items:
+        table.add_row(str(item.id), item.process, item.project_name or "", item.status_name, item.stage or "")
     console.print(table)

@@ -18,6 +18,7 @@ from app.db import Database
 from app.errors import Conflict, Invalid, NotFound
 from app.instances import kernel
 from app.tasks.models import Task
+from app.tasks.schemas import TaskOut, TaskPage
 from app.vocabulary import OUTSTANDING, TaskStatus
 from workflows.instances import TaskNotReady
 
@@ -25,13 +26,13 @@ from workflows.instances import TaskNotReady
 LIST_STATUSES = ("open", "claimed", "mine", "completed", "outstanding")
 
 
-def describe_task(task: Task) -> dict:
-    return {"id": task.id, "application_id": task.application_id, "process": task.process_id,
-            "name": task.name, "department": task.department, "status": task.status,
-            "status_name": TaskStatus(task.status).label, "assignee": task.assignee_name,
-            "created_at": task.created_at, "due_at": task.due_at, "stage": task.stage,
-            "stage_name": (task.meta or {}).get("stage_name"), "form": task.form, "actions": task.actions,
-            "decision": task.decision, "completed_at": task.completed_at}
+def describe_task(task) -> TaskOut:
+    """The read model of a task, from its row (the inbox rows carry everything they show)."""
+    return TaskOut(id=task.id, application_id=task.application_id, process=task.process_id, name=task.name,
+                   department=task.department, status=task.status, status_name=TaskStatus(task.status).label,
+                   assignee=task.assignee_name, created_at=task.created_at, due_at=task.due_at, stage=task.stage,
+                   stage_name=(task.meta or {}).get("stage_name"), form=task.form, actions=task.actions,
+                   decision=task.decision, completed_at=task.completed_at)
 
 
 TASKS = Task.__table__
@@ -50,7 +51,7 @@ def _task(session: Session, task_id: str):
     return task
 
 
-def list_tasks(db: Database, actor: Actor, department: str | None, status: str, params: PageParams) -> dict:
+def list_tasks(db: Database, actor: Actor, department: str | None, status: str, params: PageParams) -> TaskPage:
     policy.require_inbox(actor)
     query = select(TASKS).where(policy.visible_tasks(actor, department))
     if status == "mine":
@@ -63,18 +64,18 @@ def list_tasks(db: Database, actor: Actor, department: str | None, status: str, 
     query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
     with db.read() as session:
         rows, total = paginate(session, query, params, rows=True)
-        return {"items": [describe_task(t) for t in rows], "total": total, "page": params.page,
-                "page_size": params.page_size}
+        return TaskPage(items=[describe_task(t) for t in rows], total=total, page=params.page,
+                        page_size=params.page_size)
 
 
-def get_task(db: Database, actor: Actor, task_id: str) -> dict:
+def get_task(db: Database, actor: Actor, task_id: str) -> TaskOut:
     with db.lookup() as session:
         task = _task(session, task_id)
         policy.require_work_on(actor, task)
         return describe_task(task)
 
 
-def claim(db: Database, actor: Actor, task_id: str) -> dict:
+def claim(db: Database, actor: Actor, task_id: str) -> TaskOut:
     def take(instance: kernel.Instance) -> None:
         task = instance.task
         policy.require_work_on(actor, task)
@@ -107,7 +108,7 @@ def _why_not_open(task: Task) -> str:
     return f"task {task.id} is {task.status}"
 
 
-def release(db: Database, actor: Actor, task_id: str) -> dict:
+def release(db: Database, actor: Actor, task_id: str) -> TaskOut:
     def give_back(instance: kernel.Instance) -> None:
         task = instance.task
         policy.require_work_on(actor, task)
@@ -125,7 +126,7 @@ def release(db: Database, actor: Actor, task_id: str) -> dict:
     return get_task(db, actor, task_id)
 
 
-def assign(db: Database, actor: Actor, task_id: str, username: str) -> dict:
+def assign(db: Database, actor: Actor, task_id: str, username: str) -> TaskOut:
     def hand_to(instance: kernel.Instance) -> None:
         task = instance.task
         policy.require_work_on(actor, task)
@@ -145,7 +146,7 @@ def assign(db: Database, actor: Actor, task_id: str, username: str) -> dict:
     return get_task(db, actor, task_id)
 
 
-def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: str, data: dict) -> dict:
+def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: str, data: dict) -> TaskOut:
     def decide(instance: kernel.Instance) -> None:
         session, task = instance.session, instance.task
         policy.require_work_on(actor, task)
