@@ -1,7 +1,7 @@
 """Database engine, sessions and column types shared by every domain's tables."""
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
 
@@ -63,6 +63,15 @@ def make_engine(url: str, busy_seconds: float = 10.0) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
+@contextmanager
+def _closing(factory) -> Iterator[Session]:
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()  # ends the transaction; what was loaded stays readable
+
+
 class Database:
     """One engine and its session factory; the app, the worker and the CLI each hold one."""
 
@@ -79,23 +88,13 @@ class Database:
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
-    @contextmanager
-    def read(self) -> Iterator[Session]:
+    def read(self) -> AbstractContextManager[Session]:
         """A query: a consistent snapshot that writes nothing (on SQLite it does not queue behind commands)."""
-        session = self.read_sessions()
-        try:
-            yield session
-        finally:
-            session.close()  # ends the transaction; what was loaded stays readable
+        return _closing(self.read_sessions)
 
-    @contextmanager
-    def lookup(self) -> Iterator[Session]:
+    def lookup(self) -> AbstractContextManager[Session]:
         """A read of one statement (who is calling, one task): no snapshot to keep, so no transaction around it."""
-        session = self.lookup_sessions()
-        try:
-            yield session
-        finally:
-            session.close()
+        return _closing(self.lookup_sessions)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

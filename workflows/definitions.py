@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag

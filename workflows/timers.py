@@ -59,29 +59,33 @@ def recurring(text: str, now: datetime) -> tuple[int, datetime, timedelta]:
     raise ValueError(f"invalid repeating interval {text!r}")
 
 
-class ClockTimeDate(TimeDateEventDefinition):
+class _FiresAtAMoment:
+    """A timer that fires once, at the moment it computes when first reached (kept in the task's internal data)."""
+
+    def first_moment(self, my_task) -> str:
+        raise NotImplementedError
+
     def has_fired(self, my_task):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
-            event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            event_value = self.first_moment(my_task)
             my_task._set_internal_data(event_value=event_value)
         if moment(event_value) < clock.now():
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
 
 
-class ClockDuration(DurationTimerEventDefinition):
-    def has_fired(self, my_task):
-        event_value = my_task._get_internal_data("event_value")
-        if event_value is None:
-            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            start = clock.now()
-            duration = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(expression), start)
-            event_value = (start + duration).isoformat()
-            my_task._set_internal_data(event_value=event_value)
-        if moment(event_value) < clock.now():
-            my_task._set_internal_data(event_fired=True)
-        return my_task._get_internal_data("event_fired", False)
+class ClockTimeDate(_FiresAtAMoment, TimeDateEventDefinition):
+    def first_moment(self, my_task) -> str:
+        return my_task.workflow.script_engine.evaluate(my_task, self.expression)
+
+
+class ClockDuration(_FiresAtAMoment, DurationTimerEventDefinition):
+    def first_moment(self, my_task) -> str:
+        expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+        start = clock.now()
+        duration = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(expression), start)
+        return (start + duration).isoformat()
 
 
 class ClockCycle(CycleTimerEventDefinition):

@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import _create_pg_database, _drop_pg_database, require_postgres
 from tests.helpers import PASSWORD, create_users, remember
-from tests.servers import RUNNING, attach_server_logs, start_servers, stop_servers
+from tests.servers import RUNNING, Server, attach_server_logs, start_servers, stop_servers
 
 CLAIMANT_DEPARTMENT = "service-window"
 CLAIMANTS = [f"window_c{i}" for i in range(20)]  # 20 reviewers of one department, for the claim race
