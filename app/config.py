@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     storage_dir: Path = Path("./baton-files")
     bpmn_dir: Path = PROJECT_ROOT / "bpmn"
+    timezone: str = "Asia/Shanghai"  # every moment in an answer carries this zone's offset; storage is UTC
     token_minutes: int = 8 * 60
     max_document_bytes: int = 20 * 1024 * 1024
     allowed_content_types: list[str] = Field(default_factory=lambda: [

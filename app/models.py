@@ -1,6 +1,6 @@
 """Every table, imported once so the metadata (and Alembic) sees them all."""
 from app.applications.models import (  # noqa: F401
-    AppliedEffect, Application, Certificate, Commitment, CreditRecord, MinorItems, Supplement,
+    AppliedEffect, Application, Certificate, Commitment, CreditRecord, MinorItems, Supplement, SupplementRequest,
 )
 from app.audit.models import AuditEvent, Incident  # noqa: F401
 from app.auth.models import Enterprise, SignInThrottle, User, UserDepartment  # noqa: F401

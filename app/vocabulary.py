@@ -45,3 +45,35 @@ LABELS.update({
     Role.HELPDESK: "帮办代办员",
     Role.ADMIN: "系统管理员",
 })
+
+# What each audit event means, as the timeline shows it.
+EVENT_LABELS = {
+    "submitted": "提交申请", "commitment_signed": "签署信用承诺", "status_changed": "状态变更",
+    "task_opened": "事项到达", "task_claimed": "认领办理", "task_released": "退回待认领", "task_assigned": "指派办理",
+    "task_completed": "办理完成", "task_cancelled": "事项取消", "supplement_requested": "一次性告知补正",
+    "supplement_submitted": "提交补正材料", "project_corrected": "更正申请信息", "minor_items_pending": "容缺受理待补材料",
+    "minor_items_fulfilled": "补齐容缺材料", "certificates_issued": "证照核发", "certificates_revoked": "证照撤销",
+    "commitment_verified": "承诺核查通过", "commitment_broken": "承诺未履行", "commitment_rectified": "整改完成",
+    "commitment_revoked": "承诺撤销", "enterprise_barred": "失信限制", "withdrawn": "撤回申请", "incident": "流程故障",
+}
+
+# The approval items the routing tables choose, and the certificates a process issues.
+ITEM_LABELS = {
+    "gov_approval": "政府投资项目审批", "enterprise_verification": "企业投资项目核准", "enterprise_filing": "企业投资项目备案",
+    "eia_report_book": "环境影响报告书审批", "eia_report_form": "环境影响报告表审批", "eia_registration": "环境影响登记表备案",
+    "energy_review_local": "节能审查（市级）", "energy_review_provincial": "节能审查（自治区级）",
+    "swc_report_book": "水土保持方案报告书审批", "swc_report_form": "水土保持方案报告表（承诺制）",
+    "construction_permit": "建筑工程施工许可", "land_transfer_contract": "国有建设用地使用权出让合同",
+    "land_use_planning_permit": "建设用地规划许可证", "engineering_planning_permit": "建设工程规划许可证",
+    "real_estate_title": "不动产权证书", "land_pre_review": "用地预审与选址意见书", "design_review": "设计方案审查",
+    "drawing_review": "施工图联合审查", "joint_acceptance": "联合验收", "completion_filing": "竣工验收备案",
+    "first_registration": "不动产首次登记",
+}
+
+
+def event_name(code: str) -> str:
+    return EVENT_LABELS.get(code, code)
+
+
+def item_name(code: str) -> str:
+    return ITEM_LABELS.get(code, code)

@@ -96,13 +96,19 @@ def open_task(client, app_id: int, department: str | None = None) -> dict:
     return tasks[0]
 
 
+RETURN_ITEMS = [{"item": "建设工程施工合同", "reason": "未提交合同原件扫描件"}]
+
+
 def decide(client, task: dict, decision: str = "approve", user: str | None = None, data: dict | None = None,
-           opinion: str = "ok") -> dict:
+           opinion: str = "ok", items: list[dict] | None = None) -> dict:
+    """Claim and complete a task; a return lists items to supplement (RETURN_ITEMS unless given)."""
     user = user or REVIEWER_OF[task["department"]]
     r = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=auth(user))
     assert r.status_code == 200, r.text
-    r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth(user),
-                    json={"decision": decision, "opinion": opinion, "data": data or {}})
+    body = {"decision": decision, "opinion": opinion, "data": data or {}}
+    if decision == "return":
+        body["items_to_supplement"] = items or RETURN_ITEMS
+    r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth(user), json=body)
     assert r.status_code == 200, r.text
     return r.json()
 

@@ -321,13 +321,15 @@ def ready_task(wf: BpmnWorkflow, task_id: str):
     return task
 
 
-def complete(wf: BpmnWorkflow, task_id: str, result: dict) -> None:
-    """Store the result under the task's own id (so parallel branches never overwrite each other), then run on."""
+def complete(wf: BpmnWorkflow, task_id: str, result: dict, updates: dict | None = None) -> None:
+    """Store the result under the task's own id (so parallel branches never overwrite each other), then run on.
+
+    `updates` replace data keys from this task on (an applicant's corrections of the project)."""
     task = ready_task(wf, task_id)
     if task is None:
         raise TaskNotReady(f"task {task_id} is not ready")
     key = task.task_spec.bpmn_id or task.task_spec.name
-    task.set_data(**{key: result})
+    task.set_data(**(updates or {}), **{key: result})
     try:
         task.run()
     except (SpiffWorkflowException, ScriptCompileError) as exc:
@@ -480,7 +482,7 @@ def snapshot(wf: BpmnWorkflow, departments: set[str] | None = None) -> Snapshot:
 
 
 def run_command(spec: ProcessSpec, command: str, *, state: str | None = None, departments: set[str] | None = None,
-                task_id: str | None = None, payload: dict | None = None) -> Snapshot:
+                task_id: str | None = None, payload: dict | None = None, updates: dict | None = None) -> Snapshot:
     """One command on an instance, from its stored state to the snapshot of its new state:
     start (payload = initial data), complete (task_id, payload = the result), advance (due timers), cancel."""
     if command == "start":
@@ -488,7 +490,7 @@ def run_command(spec: ProcessSpec, command: str, *, state: str | None = None, de
     else:
         wf = load(spec, state or "{}")
         if command == "complete":
-            complete(wf, task_id, payload or {})
+            complete(wf, task_id, payload or {}, updates)
         elif command == "advance":
             advance(wf)
         elif command == "cancel":

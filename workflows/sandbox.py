@@ -172,10 +172,10 @@ class Sandbox:
 
     def run_command(self, spec_key: str, spec_json: str, command: str, *, now: datetime, state: str | None = None,
                     departments: set[str] | None = None, task_id: str | None = None,
-                    payload: dict | None = None) -> Snapshot:
+                    payload: dict | None = None, updates: dict | None = None) -> Snapshot:
         result = self._call({"op": "command", "spec_key": spec_key, "command": command, "state": state,
                              "departments": sorted(departments or ()), "task_id": task_id, "payload": payload,
-                             "now": now.isoformat()}, spec_json)
+                             "updates": updates, "now": now.isoformat()}, spec_json)
         return Snapshot.from_dict(result)
 
     def evaluate(self, expression: str, data: dict, *, now: datetime) -> Any:
@@ -416,7 +416,7 @@ def _child_main(element_fd: int) -> None:
                     result = instances.run_command(
                         specs[message["spec_key"]], message["command"], state=message.get("state"),
                         departments=set(message.get("departments") or ()), task_id=message.get("task_id"),
-                        payload=message.get("payload")).to_dict()
+                        payload=message.get("payload"), updates=message.get("updates")).to_dict()
                 else:
                     result = instances.evaluate_on(message["data"], message["expression"])
             finally:

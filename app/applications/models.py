@@ -17,6 +17,7 @@ class Application(Base):
         Index("ix_applications_enterprise_status", "enterprise_id", "status"),
         Index("ix_applications_status", "status"),
         Index("ix_applications_next_timer", "next_timer_at"),
+        Index("ix_applications_process", "process_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,9 +27,14 @@ class Application(Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))  # what the Idempotency-Key was used for
     status: Mapped[str] = mapped_column(String(30))
     stage: Mapped[str | None] = mapped_column(String(100))
     project: Mapped[dict] = mapped_column(JSONType)
+    # Copied at submission (and on corrections) so lists and inbox rows show and search them without a join.
+    project_name: Mapped[str | None] = mapped_column(String(200))
+    enterprise_name: Mapped[str | None] = mapped_column(String(200))
+    enterprise_credit_code: Mapped[str | None] = mapped_column(String(18))
     required_items: Mapped[list] = mapped_column(JSONType, default=list)
     state: Mapped[str] = mapped_column(Text, deferred=True)  # loaded only by the kernel: lists never read it
     state_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -53,6 +59,26 @@ class Supplement(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
 
 
+class SupplementRequest(Base):
+    """One complete notice (一次性告知): a department returned the application, listing every item it needs; the
+    applicant task that opened with it is where the answer goes, and only that department resumes."""
+
+    __tablename__ = "supplement_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    department: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    returned_task_id: Mapped[str] = mapped_column(String(36))
+    answer_task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    items: Mapped[list] = mapped_column(JSONType)  # [{"item", "reason"}]
+    opinion: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20))  # open, answered
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[dict | None] = mapped_column(JSONType)  # {"note", "documents", "corrections"}
+
+
 class Certificate(Base):
     """A certificate or permit an approval issued; verifiable by number and code, revocable."""
 
@@ -65,6 +91,7 @@ class Certificate(Base):
     number: Mapped[str] = mapped_column(String(60), unique=True)
     source_task_id: Mapped[str] = mapped_column(String(36))
     verification_code: Mapped[str] = mapped_column(String(40))
+    conditions: Mapped[str | None] = mapped_column(Text)  # 附加条件 the issuing department entered
     status: Mapped[str] = mapped_column(String(20), default="valid")
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -120,5 +147,6 @@ class MinorItems(Base):
     task_id: Mapped[str] = mapped_column(String(36))
     items: Mapped[list] = mapped_column(JSONType)
     promised_date: Mapped[date] = mapped_column(Date)
+    delivered: Mapped[list | None] = mapped_column(JSONType)  # the items delivered so far
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

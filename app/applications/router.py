@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query
 
 from app.applications import service
-from app.applications.schemas import ApplicationIn, ApplicationOut, ApplicationPage, SupplementIn
+from app.applications.schemas import ApplicationIn, ApplicationOut, ApplicationPage, MinorItemsIn, SupplementIn
 from app.auth.deps import CurrentActor
 from app.common.concurrency import in_thread
 from app.deps import DatabaseDep
@@ -25,8 +25,11 @@ async def submit(body: ApplicationIn, actor: CurrentActor, db: DatabaseDep,
 
 @router.get("/applications", response_model=ApplicationPage, summary="Applications you may see")
 async def list_applications(actor: CurrentActor, db: DatabaseDep, page: PageDep,
-                      status: Annotated[ApplicationStatus | None, Query(description="filter by status")] = None):
-    return await in_thread(service.list_applications, db, actor, status, page)
+                      status: Annotated[ApplicationStatus | None, Query(description="filter by status")] = None,
+                      process: Annotated[str | None, Query(max_length=200, description="only this process")] = None,
+                      q: Annotated[str | None, Query(min_length=1, max_length=100,
+                                                     description="search: project name, enterprise name or credit code")] = None):
+    return await in_thread(service.list_applications, db, actor, status, page, process, q)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, summary="One application, with its timeline")
@@ -37,7 +40,14 @@ async def get_application(application_id: ApplicationId, actor: CurrentActor, db
 @router.post("/applications/{application_id}/supplements", response_model=ApplicationOut,
              summary="Send the supplement (补正) the departments asked for")
 async def supplement(application_id: ApplicationId, body: SupplementIn, actor: CurrentActor, db: DatabaseDep):
-    return await in_thread(service.supplement, db, actor, application_id, body.note, body.documents)
+    return await in_thread(service.supplement, db, actor, application_id, body.request, body.note, body.documents,
+                           body.corrections)
+
+
+@router.post("/applications/{application_id}/minor-items", response_model=ApplicationOut,
+             summary="Deliver minor items promised at 容缺受理")
+async def deliver_minor_items(application_id: ApplicationId, body: MinorItemsIn, actor: CurrentActor, db: DatabaseDep):
+    return await in_thread(service.deliver_minor_items, db, actor, application_id, body.items, body.documents)
 
 
 @router.post("/applications/{application_id}/withdraw", response_model=ApplicationOut, summary="Withdraw an application")

@@ -1,29 +1,68 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from app.common.moments import Moment
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.tasks.schemas import TaskOut
+from app.tasks.schemas import EnterpriseRef, SupplementItem, TaskOut
 
 
 class ApplicationIn(BaseModel):
-    process: str = Field(description="id of a deployed process, e.g. parallel_review")
+    process: str = Field(max_length=200, description="id of a deployed process, e.g. parallel_review")
     project: dict[str, Any] = Field(description="the project, as the process's start_form describes it")
     documents: list[str] = Field(default_factory=list, description="ids of documents uploaded with POST /documents")
 
 
 class SupplementIn(BaseModel):
-    note: str = Field(default="", max_length=5000)
-    documents: list[str] = Field(default_factory=list)
+    """The answer to one supplement request (补正): a note, documents, corrections of the project — at least one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    request: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                description="the request answered; may be left out when exactly one is open")
+    note: str = Field(default="", max_length=5000, description="说明")
+    documents: list[str] = Field(default_factory=list, max_length=50, description="ids of uploaded documents")
+    corrections: dict[str, Any] = Field(default_factory=dict,
+                                        description="fields of the project to correct: {field: new value}, checked "
+                                                    "against the process's start form")
+
+
+class MinorItemsIn(BaseModel):
+    """Delivering the minor items promised at 容缺受理."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[str] = Field(min_length=1, max_length=50, description="which promised items are delivered")
+    documents: list[str] = Field(default_factory=list, max_length=50)
 
 
 class TimelineEntry(BaseModel):
-    at: datetime
-    actor: str
+    at: Moment
+    actor: str = Field(description="who acted: a login name for staff readers; a department for the applicant")
     event: str
+    event_name: str = Field(description="the event in Chinese")
     detail: dict
+
+
+class SupplementRequestAnswer(BaseModel):
+    note: str
+    documents: list[str]
+    corrections: dict
+
+
+class SupplementRequestOut(BaseModel):
+    id: int
+    department: str | None
+    department_name: str | None
+    items: list[SupplementItem]
+    opinion: str
+    requested_at: Moment
+    status: str = Field(description="open or answered")
+    status_name: str
+    answered_at: Moment | None
+    answer: SupplementRequestAnswer | None
 
 
 class CertificateOut(BaseModel):
@@ -31,9 +70,10 @@ class CertificateOut(BaseModel):
     name: str
     number: str
     verification_code: str
+    conditions: str | None = None
     status: str
-    issued_at: datetime
-    revoked_at: datetime | None
+    issued_at: Moment
+    revoked_at: Moment | None
 
 
 class DocumentRef(BaseModel):
@@ -49,14 +89,15 @@ class CommitmentOut(BaseModel):
     signer: str
     signed_at: str
     status: str = Field(description="signed, verified, broken, rectified or revoked")
-    recorded_at: datetime
-    status_changed_at: datetime | None
+    recorded_at: Moment
+    status_changed_at: Moment | None
 
 
 class MinorItemsOut(BaseModel):
     items: list[str]
+    delivered: list[str] = Field(default_factory=list)
     promised_date: date
-    fulfilled_at: datetime | None
+    fulfilled_at: Moment | None
     overdue: bool
 
 
@@ -65,9 +106,9 @@ class RelayLeg(BaseModel):
     name: str | None
     lead_department: str | None
     team: list[str]
-    handover_opened_at: datetime
-    handover_due_at: datetime | None
-    taken_over_at: datetime | None
+    handover_opened_at: Moment
+    handover_due_at: Moment | None
+    taken_over_at: Moment | None
     taken_over_on_time: bool | None
     finished: bool
 
@@ -93,13 +134,18 @@ class ApplicationOut(BaseModel):
     stage: str | None = Field(description="the step or relay leg the open tasks belong to")
     stage_name: str | None
     project: dict
+    project_name: str | None = None
+    enterprise: EnterpriseRef
     required_items: list[str]
-    created_at: datetime
-    updated_at: datetime
-    due_at: datetime | None = Field(description="the process's own time limit, where it has one")
-    decided_at: datetime | None
+    required_item_names: dict[str, str] = Field(description="each required item's name in Chinese")
+    created_at: Moment
+    updated_at: Moment
+    due_at: Moment | None = Field(description="the process's own time limit, where it has one")
+    decided_at: Moment | None
     within_time_limit: bool | None
     open_tasks: list[TaskOut]
+    history: list[TaskOut] = Field(description="the tasks completed so far, with decision, opinion and the form's answers")
+    supplement_requests: list[SupplementRequestOut]
     timeline: list[TimelineEntry]
     documents: list[DocumentRef]
     certificates: list[CertificateOut]
@@ -116,9 +162,10 @@ class ApplicationSummary(BaseModel):
     status_name: str
     stage: str | None
     project_name: str | None
+    enterprise: EnterpriseRef
     required_items: list[str]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Moment
+    updated_at: Moment
 
 
 class ApplicationPage(BaseModel):

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from app.common.moments import Moment
 from pydantic import BaseModel
 
 from app.audit import service
@@ -25,7 +25,7 @@ class IncidentOut(BaseModel):
     command: str
     actor: str
     message: str
-    at: datetime
+    at: Moment
 
 
 class IncidentPage(BaseModel):

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent, Incident
 from app.clock import now
+from app.common.moments import with_local_moments
 
 
 _PENDING = "baton_audit_events"
@@ -14,7 +15,8 @@ _PENDING = "baton_audit_events"
 def record(session: Session, application_id: int | None, actor: str, event: str, detail: dict | None = None) -> None:
     """Append an event; the transaction's events are written together when it commits (one statement)."""
     session.info.setdefault(_PENDING, []).append(
-        {"application_id": application_id, "at": now(), "actor": actor, "event": event, "detail": detail or {}})
+        {"application_id": application_id, "at": now(), "actor": actor, "event": event,
+         "detail": with_local_moments(detail or {})})
 
 
 @event.listens_for(Session, "before_commit")

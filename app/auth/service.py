@@ -12,6 +12,7 @@ from app.auth.policy import Actor
 from app.auth.security import hash_password, issue_token, read_token, verify_password
 from app.auth.throttle import PasswordChecks
 from app.clock import now
+from app.common.moments import moment_text
 from app.db import Database
 from app.departments.models import Department
 from app.errors import Invalid, Unauthorized
@@ -159,7 +160,7 @@ def me(db: Database, actor: Actor) -> dict:
         if user.enterprise is not None:
             e = user.enterprise
             enterprise = {"credit_code": e.credit_code, "name": e.name,
-                          "barred_until": e.barred_until.isoformat() if e.barred_until else None}
+                          "barred_until": moment_text(e.barred_until) if e.barred_until else None}
         return {"username": user.username, "role": user.role, "display_name": user.display_name,
                 "departments": user.departments, "enterprise": enterprise}
 
@@ -172,3 +173,9 @@ def commitment_bar(session: Session, enterprise_id: int | None) -> str | None:
     until = enterprise.barred_until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     return (f"企业 {enterprise.credit_code} 因失信被暂停适用告知承诺制至 {until}（北京时间）：{enterprise.barred_reason}. "
             f"The enterprise is barred from commitment-based tracks until {until} (Beijing time).")
+
+
+def enterprise_card(session: Session, enterprise_id: int | None) -> tuple[str | None, str | None]:
+    """The enterprise's name and unified social credit code (what every dossier shows)."""
+    enterprise = session.get(Enterprise, enterprise_id) if enterprise_id else None
+    return (enterprise.name, enterprise.credit_code) if enterprise else (None, None)

@@ -13,7 +13,8 @@ class Document(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
+    content_type: Mapped[str] = mapped_column(String(100))  # as detected from the bytes, not as declared
+    kind: Mapped[str | None] = mapped_column(String(100))  # 承诺书, 授权委托书, 出让合同 … or free text
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     storage_path: Mapped[str] = mapped_column(String(500))

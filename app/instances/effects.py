@@ -92,14 +92,14 @@ def issue_certificates(session: Session, application: Application, mark: instanc
             verification_code=secrets.token_hex(4).upper(), status="valid", issued_at=issued_at,
         )
         session.add(certificate)
-    record(session, application.id, "system", "certificates_issued", {"codes": codes, "issued_at": issued_at.isoformat()})
+    record(session, application.id, "system", "certificates_issued", {"codes": codes, "issued_at": issued_at})
 
 
 def revoke_certificates(session: Session, application: Application, mark: instances.Mark) -> None:
     moment = now()
     session.execute(update(Certificate).where(Certificate.application_id == application.id, Certificate.status == "valid")
                     .values(status="revoked", revoked_at=moment))
-    record(session, application.id, "system", "certificates_revoked", {"at": moment.isoformat(), "by": mark.bpmn_id})
+    record(session, application.id, "system", "certificates_revoked", {"at": moment, "by": mark.bpmn_id})
 
 
 def move_commitments(session: Session, application: Application, status: str) -> None:
@@ -119,4 +119,4 @@ def bar_enterprise(session: Session, application: Application, months: int) -> N
     if enterprise.barred_until is None or enterprise.barred_until < until:
         enterprise.barred_until, enterprise.barred_reason = until, reason
     record(session, application.id, "system", "enterprise_barred",
-           {"credit_code": enterprise.credit_code, "until": until.isoformat(), "months": months})
+           {"credit_code": enterprise.credit_code, "until": until, "months": months})

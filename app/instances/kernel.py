@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,12 +18,12 @@ from typing import Callable, Iterator, TypeVar
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.applications.models import Application
+from app.applications.models import Application, SupplementRequest
 from app.audit.models import Incident
 from app.audit.service import record
 from app.clock import now
 from app.db import Database
-from app.departments.models import Department
+from app.departments import directory
 from app.errors import Invalid, NotFound, ServiceUnavailable
 from app.instances.effects import apply_effects
 from app.processes.models import ProcessDefinition
@@ -92,20 +90,9 @@ def _translated(db: Database, *, command: str, actor: str, reveal: bool, applica
         raise ServiceUnavailable(f"the process engine is busy ({exc}); try again in a moment") from exc
 
 
-_DEPARTMENTS_SECONDS = 60.0
-_departments: tuple[float, frozenset[str]] = (0.0, frozenset())
-_departments_lock = threading.Lock()
-
-
 def departments(session: Session) -> frozenset[str]:
-    """The department codes, from their table (read again at most once a minute: they change with a migration)."""
-    global _departments
-    read_at, codes = _departments
-    if time.monotonic() - read_at > _DEPARTMENTS_SECONDS or not codes:
-        codes = frozenset(session.scalars(select(Department.code)))
-        with _departments_lock:
-            _departments = (time.monotonic(), codes)
-    return codes
+    """The department codes, from their table (app.departments.directory)."""
+    return directory.codes(session)
 
 
 _definitions: dict[int, ProcessDefinition] = {}
@@ -153,6 +140,9 @@ class Instance:
     status: str | None = None  # set by a command that decides the status itself (withdrawal)
     deployed: ProcessDefinition | None = None
     task_writes: dict[str, dict] = field(default_factory=dict)  # task id -> columns to write with the projection
+    application_writes: dict = field(default_factory=dict)  # columns of the application to write with the save
+    every_task_writes: dict = field(default_factory=dict)  # columns to write on all of its tasks
+    on_opened: list[Callable[[list[dict]], None]] = field(default_factory=list)  # told the tasks a save opened
 
     @property
     def definition(self) -> ProcessDefinition:
@@ -161,16 +151,25 @@ class Instance:
             self.deployed = definition(self.session, self.application.definition_id)
         return self.deployed
 
-    def run(self, command: str, *, task_id: str | None = None, payload: dict | None = None) -> Snapshot:
+    def run(self, command: str, *, task_id: str | None = None, payload: dict | None = None,
+            updates: dict | None = None) -> Snapshot:
         """The engine acts on this instance's state; the kernel saves what comes back."""
         self.snapshot = sandbox.default().run_command(
             spec_key(self.definition), self.definition.spec_json, command, now=now(), state=self.application.state,
-            departments=departments(self.session), task_id=task_id, payload=payload)
+            departments=departments(self.session), task_id=task_id, payload=payload, updates=updates)
         return self.snapshot
 
     def write_task(self, task_id: str, **columns) -> None:
         """Columns of one of this instance's tasks to write when the command is saved (with its projection)."""
         self.task_writes.setdefault(task_id, {}).update(columns)
+
+    def write_every_task(self, **columns) -> None:
+        """Columns to write on every task of this instance (the dossier they carry changed: a corrected name)."""
+        self.every_task_writes.update(columns)
+
+    def write_application(self, **columns) -> None:
+        """Columns of the application to write when the command is saved (one update with the kernel's own)."""
+        self.application_writes.update(columns)
 
 
 @dataclass(frozen=True)
@@ -245,11 +244,26 @@ def create(db: Database, actor: str, definition: ProcessDefinition, snapshot: Sn
     with _translated(db, command="submit", actor=actor, reveal=reveal_errors, definition=definition):
         with db.transaction() as session:
             application = build(session)
-            save(Instance(session, Row(id=application.id, status=application.status, state_version=0,
-                                       decided_at=None, process_id=application.process_id,
-                                       definition_id=application.definition_id, enterprise_id=application.enterprise_id),
+            save(Instance(session, Row(**{c.name: getattr(application, c.name) for c in APPLICATIONS.c}),
                           actor, snapshot=snapshot, deployed=definition))
             return application.id
+
+
+def request_supplement(instance: Instance, task, items: list[dict], opinion: str, actor_id: int, actor: str) -> None:
+    """A return for supplement (补正): its one complete notice is kept with the applicant task the save opens for
+    it, where the answer goes, so only the department that returned resumes."""
+
+    def keep(opened: list[dict]) -> None:
+        for answer in (row for row in opened if row["for_applicant"]):
+            instance.session.add(SupplementRequest(
+                application_id=instance.application.id, department=task.department, returned_task_id=task.id,
+                answer_task_id=answer["id"], items=items, opinion=opinion, requested_at=now(),
+                requested_by_id=actor_id, status="open"))
+            record(instance.session, instance.application.id, actor, "supplement_requested",
+                   {"task_id": task.id, "department": task.department, "items": items, "opinion": opinion,
+                    "answer_task_id": answer["id"]})
+
+    instance.on_opened.append(keep)
 
 
 # ---------------------------------------------------------------- failures: one incident, one answer
@@ -325,10 +339,17 @@ def save(instance: Instance) -> Saved:
     """Write what the command did: with the engine's snapshot, the new state (version bumped), milestone effects,
     status, next timer and stage in one update of the application, the inbox rows rebuilt, the audit events."""
     session, application, snapshot = instance.session, instance.application, instance.snapshot
+    if instance.every_task_writes:
+        session.execute(update(TASKS).where(TASKS.c.application_id == application.id)
+                        .values(**instance.every_task_writes))
     if snapshot is None:
         _write_tasks(session, {}, instance.task_writes)
+        if instance.application_writes:
+            session.execute(update(APPLICATIONS).where(APPLICATIONS.c.id == application.id)
+                            .values(**instance.application_writes))
         return Saved()
-    changes: dict = {"state": snapshot.state, "state_version": application.state_version + 1}
+    changes: dict = {**instance.application_writes, "state": snapshot.state,
+                     "state_version": application.state_version + 1}
     required = snapshot.data.get("required_items")
     if isinstance(required, list):
         changes["required_items"] = [str(item)[:100] for item in required][:100]
@@ -344,13 +365,15 @@ def save(instance: Instance) -> Saved:
     changes["updated_at"] = moment
     saved, outstanding = project_tasks(session, application, instance.definition, snapshot.tasks,
                                        departments(session), instance.task_writes)
+    for tell in instance.on_opened:
+        tell(saved.opened)
     first = min(outstanding, key=lambda t: (t["for_applicant"], t["created_at"]), default=None)
     changes["stage"] = first["stage"] if first is not None else None
     session.execute(update(APPLICATIONS).where(APPLICATIONS.c.id == application.id).values(**changes))
     for task in saved.opened:
         record(session, application.id, "system", "task_opened",
                {"task_id": task["id"], "name": task["name"], "department": task["department"],
-                "due_at": task["due_at"].isoformat() if task["due_at"] else None})
+                "due_at": task["due_at"]})
     for task in saved.closed:
         if task["status"] == TaskStatus.CANCELLED:
             record(session, application.id, "system", "task_cancelled", {"task_id": task["id"], "name": task["name"]})
@@ -366,6 +389,7 @@ def project_tasks(session: Session, application: Row, definition: ProcessDefinit
     saved = Saved()
     rows = {r["id"]: dict(r) for r in session.execute(
         select(TASKS).where(TASKS.c.application_id == application.id)).mappings()}
+    returned = {r["bpmn_id"] for r in rows.values() if r["decision"] == "return"}
     changed: dict[str, dict] = {task_id: dict(columns) for task_id, columns in writes.items()}
     seen, moment = set(), now()
     for view in views:
@@ -380,8 +404,11 @@ def project_tasks(session: Session, application: Row, definition: ProcessDefinit
                    "for_applicant": view.applicant, "status": TaskStatus.OPEN, "assignee_id": None,
                    "assignee_name": None, "created_at": moment,
                    "due_at": due_by(moment, view.time_limit, view.bpmn_id) if view.time_limit else None,
-                   "claimed_at": None, "completed_at": None, "completed_by_id": None, "decision": None, "opinion": None,
-                   "stage": view.stage, "meta": view.meta,
+                   "claimed_at": None, "completed_at": None, "completed_by_id": None, "completed_by_name": None,
+                   "decision": None, "opinion": None, "data": None, "stage": view.stage, "meta": view.meta,
+                   "project_name": application.project_name, "enterprise_name": application.enterprise_name,
+                   "enterprise_credit_code": application.enterprise_credit_code,
+                   "received_at": application.created_at, "resubmitted": view.bpmn_id in returned,
                    "form": definition.forms.get(view.form) if view.form else EMPTY_FORM,
                    "actions": [] if view.applicant else list(view.actions)}
             rows[row["id"]] = row

@@ -106,9 +106,8 @@ def _sample_applications(db: Database, console: Console) -> None:
     def accept(app, decision: str = "approve") -> None:
         task = next(t for t in app.open_tasks if t.department == "service-window")
         tasks.claim(db, window, task.id)
-        data = {"items_to_supplement": ["建设工程施工合同"]} if decision == "return" and "items_to_supplement" in (
-            task.form.get("properties") or {}) else {}
-        tasks.complete(db, window, task.id, decision, "请补充建设工程施工合同" if decision == "return" else "受理", data)
+        items = [{"item": "建设工程施工合同", "reason": "申请材料中缺少施工合同，请补充原件扫描件"}] if decision == "return" else None
+        tasks.complete(db, window, task.id, decision, "请补充建设工程施工合同" if decision == "return" else "受理", {}, items)
 
     submit("赛罕区新材料产业园一期厂房")  # waits at the service window
     reviewing = submit("金桥开发区智能装备制造基地")

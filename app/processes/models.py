@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, JSONType, UTCDateTime, utcnow_column_default
@@ -25,6 +25,7 @@ class ProcessDefinition(Base):
     start_form: Mapped[dict | None] = mapped_column(JSONType)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
     deployed_by: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # new applications start on it
 
     files: Mapped[list[DeployedFile]] = relationship(lazy="select", cascade="all, delete-orphan")
 

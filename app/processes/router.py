@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
-from pydantic import BaseModel
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Path, Request, Response, UploadFile
+from pydantic import BaseModel, Field
+
+from app.common.moments import Moment
 
 from app.auth.policy import require_admin
 from app.auth.deps import CurrentActor
@@ -29,14 +33,60 @@ class DeployedOut(BaseModel):
     version: int
 
 
-@router.get("/processes", response_model=list[ProcessOut], summary="Deployed processes (latest versions)")
+class VersionFileOut(BaseModel):
+    name: str
+    kind: str
+    sha256: str
+    download: str
+
+
+class VersionOut(BaseModel):
+    version: int
+    deployed_at: Moment
+    deployed_by: str | None
+    active: bool = Field(description="new applications start on this version")
+    running: int = Field(description="applications under way on this version")
+    files: list[VersionFileOut]
+
+
+class ProcessDetailOut(ProcessOut):
+    active_version: int = Field(description="the version new applications start on")
+    versions: list[int]
+    deployments: list[VersionOut] = Field(description="every version: deployed when and by whom, how many run on it, its files")
+    files: list[VersionFileOut]
+
+
+ProcessId = Annotated[str, Path(max_length=200)]
+Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/processes", response_model=list[ProcessOut], summary="Deployed processes (the versions new applications start on)")
 def list_processes(_actor: CurrentActor, db: DatabaseDep) -> list[dict]:
     return service.list_processes(db)
 
 
-@router.get("/processes/{process_id}", summary="One process: latest version, all versions, its files")
-def get_process(process_id: str, _actor: CurrentActor, db: DatabaseDep) -> dict:
+@router.get("/processes/{process_id}", response_model=ProcessDetailOut,
+            summary="One process: the version it starts on, every version with its deploy and running counts, files")
+def get_process(process_id: ProcessId, _actor: CurrentActor, db: DatabaseDep) -> dict:
     return service.get_process(db, process_id)
+
+
+@router.post("/processes/{process_id}/versions/{version}/activate", response_model=ProcessDetailOut,
+             summary="Choose the version new applications start on (admin)")
+def activate(process_id: ProcessId, version: Version, actor: CurrentActor, db: DatabaseDep) -> dict:
+    require_admin(actor)
+    return service.activate(db, process_id, version, actor.username)
+
+
+@router.get("/processes/{process_id}/versions/{version}/files/{file_name}", summary="A deployed file (admin)",
+            response_class=Response)
+def download_file(process_id: ProcessId, version: Version, file_name: Annotated[str, Path(max_length=255)],
+                  actor: CurrentActor, db: DatabaseDep) -> Response:
+    require_admin(actor)
+    found = service.deployed_file(db, process_id, version, file_name)
+    media = {"bpmn": "application/xml", "dmn": "application/xml", "form": "application/json"}.get(found.kind)
+    return Response(found.content, media_type=media,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.file_name)}"})
 
 
 @router.post("/processes", status_code=201, response_model=list[DeployedOut],

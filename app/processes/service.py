@@ -5,13 +5,16 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from app.applications.models import Application
+from app.audit.service import record
 from app.db import Database
 from app.departments.models import Department
 from app.errors import Invalid, NotFound
 from app.processes.models import DeployedFile, ProcessDefinition
+from app.vocabulary import ACTIVE_STATUSES
 from workflows.definitions import (
     DeployedCatalogue,
     DeploymentError,
@@ -78,11 +81,14 @@ def deploy(db: Database, files: list[SourceFile], deployed_by: str | None) -> li
             if latest is not None and latest.content_hash == bundle.content_hash:
                 results.append(Deployed(bundle.process_id, latest.version, False))
                 continue
+            # The new version is the one new applications start on; running ones finish on theirs.
+            session.execute(update(ProcessDefinition).where(ProcessDefinition.process_id == bundle.process_id)
+                            .values(active=False))
             definition = ProcessDefinition(
                 process_id=bundle.process_id, version=(latest.version + 1) if latest else 1, name=bundle.name,
                 description=bundle.description, content_hash=bundle.content_hash,
                 spec_json=json.dumps(bundle.spec, ensure_ascii=False), forms=bundle.forms,
-                start_form=bundle.start_form, deployed_by=deployed_by,
+                start_form=bundle.start_form, deployed_by=deployed_by, active=True,
             )
             for source in bundle.sources:
                 kind = "dmn" if source.name.lower().endswith(".dmn") else "bpmn"
@@ -120,21 +126,79 @@ def start_form_of(session: Session, definition: ProcessDefinition) -> dict:
     return {"type": "object", "title": "项目信息", "examples": [{}]}
 
 
+def active_definition(session: Session, process_id: str) -> ProcessDefinition | None:
+    """The version new applications start on (the newest, unless an administrator chose another)."""
+    return session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+                          .order_by(ProcessDefinition.active.desc(), ProcessDefinition.version.desc()).limit(1))
+
+
 def list_processes(db: Database) -> list[dict]:
     with db.read() as session:
-        definitions = session.scalars(select(ProcessDefinition).where(ProcessDefinition.id.in_(_latest_ids(session)))
-                                      .order_by(ProcessDefinition.process_id))
+        process_ids = list(session.scalars(select(ProcessDefinition.process_id).distinct()
+                                           .order_by(ProcessDefinition.process_id)))
+        definitions = [active_definition(session, p) for p in process_ids]
         return [{"id": d.process_id, "name": d.name, "version": d.version, "description": d.description,
                  "start_form": start_form_of(session, d)} for d in definitions]
 
 
 def get_process(db: Database, process_id: str) -> dict:
+    """The process as it starts now, and every version: deployed when and by whom, how many run on it, its files."""
     with db.read() as session:
-        d = latest_definition(session, process_id)
+        d = active_definition(session, process_id)
         if d is None:
             raise NotFound(f"process {process_id!r} is not deployed")
-        versions = list(session.scalars(select(ProcessDefinition.version).where(ProcessDefinition.process_id == process_id)
+        versions = list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
                                         .order_by(ProcessDefinition.version)))
+        running = dict(session.execute(
+            select(Application.definition_id, func.count()).where(
+                Application.process_id == process_id, Application.status.in_(ACTIVE_STATUSES))
+            .group_by(Application.definition_id)).all())
+        files = session.execute(select(DeployedFile.definition_id, DeployedFile.file_name, DeployedFile.kind,
+                                       DeployedFile.sha256)
+                                .where(DeployedFile.definition_id.in_([v.id for v in versions]))
+                                .order_by(DeployedFile.id)).all()
+        by_version: dict[int, list] = {}
+        for f in files:
+            by_version.setdefault(f.definition_id, []).append(f)
+
+        def described(f, version: int) -> dict:
+            return {"name": f.file_name, "kind": f.kind, "sha256": f.sha256,
+                    "download": f"/api/v1/processes/{process_id}/versions/{version}/files/{f.file_name}"}
+
         return {"id": d.process_id, "name": d.name, "version": d.version, "description": d.description,
-                "start_form": start_form_of(session, d), "versions": versions,
-                "files": [{"name": f.file_name, "kind": f.kind, "sha256": f.sha256} for f in d.files]}
+                "start_form": start_form_of(session, d), "active_version": d.version,
+                "versions": [v.version for v in versions],
+                "deployments": [{"version": v.version, "deployed_at": v.deployed_at, "deployed_by": v.deployed_by,
+                              "active": v.id == d.id, "running": running.get(v.id, 0),
+                              "files": [described(f, v.version) for f in by_version.get(v.id, [])]}
+                             for v in versions],
+                "files": [described(f, d.version) for f in by_version.get(d.id, [])]}
+
+
+def _version(session: Session, process_id: str, version: int) -> ProcessDefinition:
+    definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id,
+                                                                ProcessDefinition.version == version))
+    if definition is None:
+        raise NotFound(f"process {process_id!r} has no version {version}")
+    return definition
+
+
+def activate(db: Database, process_id: str, version: int, actor: str) -> dict:
+    """Choose the version new applications start on (undoing a bad deploy at once); running ones stay on theirs."""
+    with db.transaction() as session:
+        chosen = _version(session, process_id, version)
+        session.execute(update(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+                        .values(active=False))
+        chosen.active = True
+        record(session, None, actor, "version_activated", {"process": process_id, "version": version})
+    return get_process(db, process_id)
+
+
+def deployed_file(db: Database, process_id: str, version: int, file_name: str) -> DeployedFile:
+    with db.read() as session:
+        definition = _version(session, process_id, version)
+        found = session.scalar(select(DeployedFile).where(DeployedFile.definition_id == definition.id,
+                                                          DeployedFile.file_name == file_name))
+        if found is None:
+            raise NotFound(f"version {version} of {process_id!r} has no file {file_name!r}")
+        return found

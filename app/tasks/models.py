@@ -32,6 +32,14 @@ class Task(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    completed_by_name: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict | None] = mapped_column(JSONType)  # the form's answers, kept for everyone who reads the dossier
+    # The dossier, copied from the application so an inbox page reads one table.
+    project_name: Mapped[str | None] = mapped_column(String(200))
+    enterprise_name: Mapped[str | None] = mapped_column(String(200))
+    enterprise_credit_code: Mapped[str | None] = mapped_column(String(18))
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resubmitted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # reopened after 补正
     decision: Mapped[str | None] = mapped_column(String(20))
     opinion: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(60))

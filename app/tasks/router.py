@@ -20,8 +20,11 @@ async def list_tasks(actor: CurrentActor, db: DatabaseDep, page: PageDep,
                department: Annotated[str | None, Query(max_length=40, description="one of your departments")] = None,
                status: Annotated[Literal["open", "claimed", "mine", "completed", "outstanding"],
                                  Query(description="open (待认领), claimed (办理中), mine (claimed by me), "
-                                                   "completed (已办结) or outstanding (open and claimed)")] = "open"):
-    return await in_thread(service.list_tasks, db, actor, department, status, page)
+                                                   "completed (已办结) or outstanding (open and claimed)")] = "open",
+               process: Annotated[str | None, Query(max_length=200, description="only this process")] = None,
+               q: Annotated[str | None, Query(min_length=1, max_length=100,
+                                              description="search: project name, enterprise name or credit code")] = None):
+    return await in_thread(service.list_tasks, db, actor, department, status, page, process, q)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
@@ -46,4 +49,5 @@ async def assign(task_id: TaskId, body: AssignIn, actor: CurrentActor, db: Datab
 
 @router.post("/tasks/{task_id}/complete", response_model=TaskOut, summary="Decide a task you hold")
 async def complete(task_id: TaskId, body: CompleteIn, actor: CurrentActor, db: DatabaseDep):
-    return await in_thread(service.complete, db, actor, task_id, body.decision, body.opinion, body.data)
+    return await in_thread(service.complete, db, actor, task_id, body.decision, body.opinion, body.data,
+                           [i.model_dump() for i in body.items_to_supplement] if body.items_to_supplement else None)

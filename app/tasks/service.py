@@ -14,25 +14,36 @@ from app.auth.service import find_user
 from app.clock import now
 from app.common.forms import schema_errors
 from app.common.pagination import PageParams, paginate
+from app.common.search import contains
 from app.db import Database
+from app.departments import directory
 from app.errors import Conflict, Invalid, NotFound
 from app.instances import kernel
 from app.tasks.models import Task
-from app.tasks.schemas import TaskOut, TaskPage
-from app.vocabulary import OUTSTANDING, TaskStatus
+from app.tasks.schemas import EnterpriseRef, TaskOut, TaskPage
+from app.vocabulary import OUTSTANDING, Decision, TaskStatus
 from workflows.instances import TaskNotReady
 
 # What the inbox can list: the task statuses, "mine" (claimed by me), "outstanding" (open or claimed).
 LIST_STATUSES = ("open", "claimed", "mine", "completed", "outstanding")
 
 
-def describe_task(task) -> TaskOut:
-    """The read model of a task, from its row (the inbox rows carry everything they show)."""
+def describe_task(task, names: dict[str, str], *, staff: bool = True) -> TaskOut:
+    """The read model of a task, from its row (the inbox rows carry everything they show).
+
+    `staff`: the reader is department staff or an administrator; an applicant reads decisions attributed to the
+    department, never to a login name."""
     return TaskOut(id=task.id, application_id=task.application_id, process=task.process_id, name=task.name,
-                   department=task.department, status=task.status, status_name=TaskStatus(task.status).label,
-                   assignee=task.assignee_name, created_at=task.created_at, due_at=task.due_at, stage=task.stage,
-                   stage_name=(task.meta or {}).get("stage_name"), form=task.form, actions=task.actions,
-                   decision=task.decision, completed_at=task.completed_at)
+                   department=task.department, department_name=names.get(task.department, task.department),
+                   status=task.status, status_name=TaskStatus(task.status).label,
+                   assignee=task.assignee_name if staff else None, created_at=task.created_at, due_at=task.due_at,
+                   stage=task.stage, stage_name=(task.meta or {}).get("stage_name"), form=task.form,
+                   actions=task.actions, project_name=task.project_name,
+                   enterprise=EnterpriseRef(name=task.enterprise_name, credit_code=task.enterprise_credit_code),
+                   enterprise_name=task.enterprise_name, received_at=task.received_at, resubmitted=task.resubmitted,
+                   decision=task.decision, decision_name=Decision(task.decision).label if task.decision else None,
+                   opinion=task.opinion, data=task.data, completed_by=task.completed_by_name if staff else None,
+                   completed_at=task.completed_at)
 
 
 TASKS = Task.__table__
@@ -51,9 +62,15 @@ def _task(session: Session, task_id: str):
     return task
 
 
-def list_tasks(db: Database, actor: Actor, department: str | None, status: str, params: PageParams) -> TaskPage:
+def list_tasks(db: Database, actor: Actor, department: str | None, status: str, params: PageParams,
+               process: str | None = None, q: str | None = None) -> TaskPage:
     policy.require_inbox(actor)
     query = select(TASKS).where(policy.visible_tasks(actor, department))
+    if process:
+        query = query.where(TASKS.c.process_id == process)
+    if q:
+        query = query.where(contains(TASKS.c.project_name, q) | contains(TASKS.c.enterprise_name, q)
+                            | (TASKS.c.enterprise_credit_code == q.upper()))
     if status == "mine":
         query = query.where(Task.assignee_id == actor.id, Task.status == TaskStatus.CLAIMED)
     elif status == "outstanding":
@@ -64,7 +81,8 @@ def list_tasks(db: Database, actor: Actor, department: str | None, status: str, 
     query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
     with db.read() as session:
         rows, total = paginate(session, query, params, rows=True)
-        return TaskPage(items=[describe_task(t) for t in rows], total=total, page=params.page,
+        names = directory.names(session)
+        return TaskPage(items=[describe_task(t, names) for t in rows], total=total, page=params.page,
                         page_size=params.page_size)
 
 
@@ -72,7 +90,7 @@ def get_task(db: Database, actor: Actor, task_id: str) -> TaskOut:
     with db.lookup() as session:
         task = _task(session, task_id)
         policy.require_work_on(actor, task)
-        return describe_task(task)
+        return describe_task(task, directory.names(session))
 
 
 def claim(db: Database, actor: Actor, task_id: str) -> TaskOut:
@@ -146,7 +164,22 @@ def assign(db: Database, actor: Actor, task_id: str, username: str) -> TaskOut:
     return get_task(db, actor, task_id)
 
 
-def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: str, data: dict) -> TaskOut:
+def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: str, data: dict,
+             items_to_supplement: list[dict] | None = None) -> TaskOut:
+    if decision == Decision.RETURN:
+        problems = []
+        if not items_to_supplement:
+            problems.append({"loc": ["body", "items_to_supplement"],
+                             "msg": "补正清单 (items_to_supplement) 必填：退回补正须一次性列明全部补正事项及理由 / "
+                                    "a return lists every item to supplement, each with its reason"})
+        if not opinion.strip():
+            problems.append({"loc": ["body", "opinion"], "msg": "审批意见 (opinion) 必填：退回补正须说明意见 / a return needs an opinion"})
+        if problems:
+            raise Invalid(problems)
+    elif items_to_supplement:
+        raise Invalid([{"loc": ["body", "items_to_supplement"],
+                        "msg": "补正清单 (items_to_supplement) 只随退回补正提交 / only a return lists items to supplement"}])
+
     def decide(instance: kernel.Instance) -> None:
         session, task = instance.session, instance.task
         policy.require_work_on(actor, task)
@@ -159,11 +192,16 @@ def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: s
         problems = schema_errors(task.form, data, ["body", "data"], instance.definition.forms)
         if problems:
             raise Invalid(problems)
+        payload = {**data, "decision": decision, "opinion": opinion}
+        if items_to_supplement:
+            payload["items_to_supplement"] = items_to_supplement
+            kernel.request_supplement(instance, task, items_to_supplement, opinion, actor.id, actor.username)
         try:
-            instance.run("complete", task_id=task.id, payload={**data, "decision": decision, "opinion": opinion})
+            instance.run("complete", task_id=task.id, payload=payload)
         except TaskNotReady:
             raise Conflict(f"task {task.id} is no longer ready in its process; reload")
-        instance.write_task(task.id, decision=decision, opinion=opinion, completed_by_id=actor.id)
+        instance.write_task(task.id, decision=decision, opinion=opinion, data=data, completed_by_id=actor.id,
+                            completed_by_name=actor.username)
         record(session, instance.application.id, actor.username, "task_completed",
                {"task_id": task.id, "name": task.name, "department": task.department, "decision": decision,
                 "opinion": opinion})

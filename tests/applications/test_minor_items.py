@@ -23,8 +23,8 @@ def test_every_acceptance_takes_minor_items_and_the_decision_goes_on(client, pro
     promised = (clock.now() + timedelta(days=10)).date().isoformat()
     decide(client, accept, data={"minor_items_pending": ["消防设计审查意见"], "promised_date": promised})
     after = application(client, app["id"], "acme")
-    assert after["minor_items"] == [{"items": ["消防设计审查意见"], "promised_date": promised, "fulfilled_at": None,
-                                     "overdue": False}]
+    assert after["minor_items"] == [{"items": ["消防设计审查意见"], "delivered": [], "promised_date": promised,
+                                     "fulfilled_at": None, "overdue": False}]
     assert after["status"] == "in_review" and after["open_tasks"]  # the next step opened all the same
 
 
@@ -37,7 +37,7 @@ def test_a_missed_promise_shows_and_a_late_delivery_closes_it(client):
     clock.advance(timedelta(days=5))
     late = application(client, app["id"], "acme")
     assert late["minor_items"][0]["overdue"] is True
-    r = client.post(f"/api/v1/applications/{app['id']}/supplements", headers=auth("acme"), json={"note": "补交施工合同"})
+    r = client.post(f"/api/v1/applications/{app['id']}/minor-items", headers=auth("acme"), json={"items": ["施工合同"]})
     assert r.status_code == 200, r.text
     done = r.json()["minor_items"][0]
     assert done["fulfilled_at"] is not None and done["overdue"] is False

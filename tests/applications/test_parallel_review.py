@@ -73,7 +73,7 @@ def test_return_by_a_department_goes_back_to_that_department(client):
     accept(client, app["id"])
     departments = review_departments(client, app["id"])
     first, *others = sorted(departments)
-    decide(client, open_task(client, app["id"], first), "return", data={"items_to_supplement": ["环评报告表"]})
+    decide(client, open_task(client, app["id"], first), "return", items=[{"item": "环评报告表", "reason": "报告表缺少结论页"}])
     assert application(client, app["id"])["status"] == "awaiting_supplement"
     r = client.post(f"/api/v1/applications/{app['id']}/supplements", headers=auth("acme"), json={"note": "补正"})
     assert r.status_code == 200
