@@ -4,7 +4,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,11 +19,6 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"  # every moment in an answer carries this zone's offset; storage is UTC
     token_minutes: int = 8 * 60
     max_document_bytes: int = 20 * 1024 * 1024
-    allowed_content_types: list[str] = Field(default_factory=lambda: [
-        "application/pdf", "image/png", "image/jpeg", "application/ofd", "application/zip",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/plain",
-    ])
     max_json_bytes: int = 1024 * 1024  # every JSON or form body
     max_deploy_bytes: int = 10 * 1024 * 1024  # all files of one deployment together
     max_deploy_files: int = 50

@@ -250,11 +250,30 @@ def _check_expressions_bpmn(source: SourceFile, root: etree._Element, problems: 
         try:
             compile_script(text) if script else compile_expression(text)
         except ScriptCompileError as exc:
-            problems.append(Problem(source.name, element_id, f"{what} does not compile: {exc}"))
+            problems.append(Problem(source.name, element_id, f"{what} does not compile: {exc}{_other_language(text)}"))
 
     for cond in root.iter(f"{{{BPMN_NS}}}conditionExpression"):
         flow = cond.getparent()
+        language = cond.get("language") or ""
+        if language and "python" not in language.lower():
+            problems.append(Problem(source.name, flow.get("id"), f"condition is in {language!r}; Baton runs Python "
+                                    f"conditions: leave out the language attribute{_other_language(cond.text or '')}"))
+            continue
+        juel = _JUEL.match((cond.text or "").strip())
+        if juel:
+            problems.append(Problem(source.name, flow.get("id"), f"condition {cond.text.strip()[:100]!r} is JUEL "
+                                    "(Camunda's expression language); Baton expects Python, e.g. "
+                                    f"{_python_form(juel.group(1))!r}"))
+            continue
         check(flow.get("id"), cond.text, "condition")
+    for tag in ("scriptTask", "script"):
+        for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
+            owner = node if tag == "scriptTask" else _owner(node)
+            script_format = node.get("scriptFormat")
+            if script_format and script_format.strip().lower() not in ("python", "python3", "text/x-python"):
+                problems.append(Problem(source.name, owner.get("id") if owner is not None else None,
+                                        f"scriptFormat {script_format!r}: Baton runs Python scripts only; rewrite the "
+                                        "script in Python and set scriptFormat to python (or leave it out)"))
     for task in root.iter(f"{{{BPMN_NS}}}businessRuleTask"):
         if not task.xpath("./bpmn:extensionElements/spiffworkflow:calledDecisionId/text()", namespaces=NS):
             camunda = task.get(f"{{{CAMUNDA_NS}}}decisionRef")
@@ -301,6 +320,31 @@ def _check_expressions_bpmn(source: SourceFile, root: etree._Element, problems: 
                                     f"application_status {value!r} is not one of {', '.join(APPLICATION_STATUSES)}"))
 
 
+_JUEL = re.compile(r"^[$#]\{(.*)\}$", re.S)
+
+
+def _python_form(juel: str) -> str:
+    """A JUEL expression written the way Baton runs it (the common operators only)."""
+    text = juel.strip()
+    for word, python in ((r"\band\b|&&", "and"), (r"\bor\b|\|\|", "or"), (r"!(?!=)", "not "),
+                         (r"\beq\b", "=="), (r"\bne\b", "!="), (r"\bgt\b", ">"), (r"\blt\b", "<"),
+                         (r"\bge\b", ">="), (r"\ble\b", "<="), (r"\btrue\b", "True"), (r"\bfalse\b", "False"),
+                         (r"\bnull\b", "None")):
+        text = re.sub(word, python, text)
+    return text
+
+
+def _other_language(text: str) -> str:
+    """A hint when code that does not compile looks like JUEL or FEEL rather than Python."""
+    stripped = (text or "").strip()
+    if _JUEL.match(stripped):
+        return f" — it is JUEL; Baton expects Python, e.g. {_python_form(_JUEL.match(stripped).group(1))!r}"
+    if re.search(r"(?<![=!<>])=(?!=)", stripped) or re.search(r"\b(not\(|date\(|duration\()", stripped):
+        return (" — it looks like FEEL; Baton expects Python: == for equality, not x for negation, "
+                "strings in quotes")
+    return ""
+
+
 MAX_TIMER_CYCLES = 1000
 MIN_CYCLE_SECONDS = 60
 
@@ -311,6 +355,21 @@ def _literal(text: str | None):
         return ast.literal_eval((text or "").strip())
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
+
+
+_ISO_DURATION = r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+_ISO_MOMENT = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?"
+_BARE_ISO = re.compile(rf"^(R\d*/((({_ISO_DURATION})|({_ISO_MOMENT}))/?)+|{_ISO_DURATION}|{_ISO_MOMENT})$", re.I)
+
+
+def _quote_bare_timers(root: etree._Element) -> None:
+    """Camunda Modeler writes timers as bare ISO 8601 (PT5M, R3/PT1H); Baton's are Python expressions, so a bare
+    one is taken as the string it is (the stored file stays as uploaded)."""
+    for tag in ("timeDuration", "timeDate", "timeCycle"):
+        for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
+            text = (node.text or "").strip()
+            if text and _BARE_ISO.match(text):
+                node.text = json.dumps(text)
 
 
 _OFFSET = re.compile(r"(Z|[+-]\d\d(:?\d\d)?)$", re.IGNORECASE)
@@ -344,8 +403,23 @@ def timer_problem(tag: str, text: str | None) -> str | None:
     return None
 
 
+SUPPORTED_HIT_POLICIES = ("UNIQUE", "FIRST", "COLLECT")
+
+
 def _check_expressions_dmn(source: SourceFile, root: etree._Element, problems: list[Problem]) -> None:
     ns = etree.QName(root).namespace
+    for table in root.iter(f"{{{ns}}}decisionTable"):
+        decision = table.getparent()
+        policy = (table.get("hitPolicy") or "UNIQUE").upper()
+        aggregation = table.get("aggregation")
+        owner = decision.get("id") if decision is not None else table.get("id")
+        if policy not in SUPPORTED_HIT_POLICIES:
+            problems.append(Problem(source.name, owner, f"decision table hit policy {policy} is not evaluated by the "
+                                    "engine (its answers would be wrong); use UNIQUE, FIRST or COLLECT"))
+        elif policy == "COLLECT" and aggregation:
+            problems.append(Problem(source.name, owner, f"COLLECT with the {aggregation} aggregation is not evaluated "
+                                    "by the engine (it would return the list, not its sum, count, min or max); collect "
+                                    "the list and aggregate it in a script task"))
     for expr in root.iter(f"{{{ns}}}inputExpression"):
         text = expr.findtext(f"{{{ns}}}text")
         if text and text.strip():
@@ -476,6 +550,7 @@ def build_deployment(
                 f"({DMN_NAMESPACES[0]})")))
 
     for source, root in bpmn:
+        _quote_bare_timers(root)
         _check_expressions_bpmn(source, root, problems)
     for source, root in dmn:
         _check_expressions_dmn(source, root, problems)

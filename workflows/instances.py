@@ -288,6 +288,8 @@ def marked(wf: BpmnWorkflow, names: tuple[str, ...]) -> list[Mark]:
             continue
         props = task_properties(task.task_spec)
         values = {name: _evaluate(task, props[name]) for name in MARK_EXPRESSIONS if props.get(name)}
+        if props.get("issue_certificates"):
+            values["issue_certificates"] = _certificates_as_entered(task, props["issue_certificates"])
         marks.append(Mark(str(task.id), result_key(task), props, task._get_internal_data(_ORDER), values))
     return sorted(marks, key=lambda m: m.order)
 
@@ -339,6 +341,21 @@ def complete(wf: BpmnWorkflow, task_id: str, result: dict, updates: dict | None 
 
 def evaluate(wf: BpmnWorkflow, task_id: str, expression: str) -> Any:
     return _evaluate(wf.get_task_from_id(UUID(str(task_id))), expression)
+
+
+def _certificates_as_entered(task, declared: str) -> list[dict]:
+    """`issue_certificates` = "code:issuing_task, …": each certificate with the number and conditions its issuing
+    department entered on that task's form (a code without a task has neither)."""
+    certificates = []
+    for entry in (e.strip() for e in declared.split(",") if e.strip()):
+        code, _, source = entry.partition(":")
+        result = task.data.get(source.strip()) if source.strip() else None
+        result = result if isinstance(result, dict) else {}
+        number, conditions = result.get("certificate_number"), result.get("conditions")
+        certificates.append({"code": code.strip(), "source": source.strip() or None,
+                             "number": str(number)[:60] if number else None,
+                             "conditions": str(conditions)[:5000] if conditions else None})
+    return certificates
 
 
 def milestone_status(wf: BpmnWorkflow) -> str | None:

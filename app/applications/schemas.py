@@ -80,6 +80,8 @@ class DocumentRef(BaseModel):
     id: str
     name: str
     content_type: str
+    type_name: str | None = None
+    kind: str | None = None
     size: int
     sha256: str
 

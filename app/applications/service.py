@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.applications.models import Application, Certificate, Commitment, MinorItems, Supplement, SupplementRequest
 from app.audit.service import record, timeline
+from app.auth import throttle
 from app.auth.service import commitment_bar, enterprise_card
 from app.auth.policy import (
     Actor,
@@ -432,3 +433,25 @@ def require_visible(db: Database, actor: Actor, application_id: int) -> None:
     """404 for an application the caller may not see, as for one that does not exist (ids are not counted)."""
     with db.read() as session:
         require_see_application(session, actor, application_id)
+
+
+# Anyone may check a certificate; guessing codes is slowed down per address (the sign-in throttle's table).
+VERIFY_RULE = throttle.Rule(free=20, lock_after=200, lock_minutes=15)
+
+
+def verify_certificate(db: Database, code: str, address: str | None) -> dict:
+    """What a certificate's verification code proves, for anyone (no sign-in): nothing more than this."""
+    keys = [(f"verify:{(address or '?')[:100]}", VERIFY_RULE)]
+    throttle.check_keys(db, keys, "too many unknown codes from this address: wait before trying again (查询过于频繁，请稍后再试)")
+    with db.lookup() as session:
+        found = session.execute(
+            select(Certificate.name, Certificate.number, Certificate.issued_at, Certificate.status,
+                   Certificate.revoked_at, Application.enterprise_name)
+            .join(Application, Application.id == Certificate.application_id)
+            .where(Certificate.verification_code == code.strip().upper())).first()
+    if found is None:
+        throttle.failed_keys(db, keys)
+        raise NotFound("no certificate has this verification code (查无此证)")
+    return {"name": found.name, "number": found.number, "holder": found.enterprise_name, "issued_at": found.issued_at,
+            "status": found.status, "status_name": "有效" if found.status == "valid" else "已撤销",
+            "revoked_at": found.revoked_at}

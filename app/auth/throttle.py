@@ -53,22 +53,31 @@ def _wait_seconds(row: SignInThrottle, rule: Rule) -> float:
 
 def check(db: Database, username: str, address: str | None) -> None:
     """429 with Retry-After while the username or the address must wait; nothing is verified meanwhile."""
-    keys = dict(_keys(username, address))
+    check_keys(db, _keys(username, address), "too many failed sign-ins: wait before trying again (登录失败次数过多，请稍后再试)")
+
+
+def check_keys(db: Database, pairs: list[tuple[str, Rule]], message: str) -> None:
+    """429 with Retry-After while any of the keys must wait."""
+    keys = dict(pairs)
     with db.read() as session:
         rows = list(session.scalars(select(SignInThrottle).where(SignInThrottle.key.in_(keys))))
     waits = [_wait_seconds(row, keys[row.key]) for row in rows]
     wait = max(waits, default=0)
     if wait > 0:
-        raise TooManyRequests("too many failed sign-ins: wait before trying again (登录失败次数过多，请稍后再试)",
-                              retry_after=math.ceil(wait))
+        raise TooManyRequests(message, retry_after=math.ceil(wait))
 
 
 def failed(db: Database, username: str, address: str | None) -> None:
+    failed_keys(db, _keys(username, address))
+
+
+def failed_keys(db: Database, pairs: list[tuple[str, Rule]]) -> None:
+    """One more failure for each key (slowed down after `free`, locked after `lock_after`)."""
     moment = now()
     for attempt in range(3):
         try:
             with db.transaction() as session:
-                for key, rule in _keys(username, address):
+                for key, rule in pairs:
                     row = session.get(SignInThrottle, key, with_for_update=True)
                     if row is None:
                         session.add(SignInThrottle(key=key, failures=1, first_failure_at=moment, last_failure_at=moment))

@@ -15,21 +15,25 @@ from app.auth.policy import Actor
 from app.config import Settings
 from app.db import Database
 from app.documents.models import Document
-from app.errors import Invalid, NotFound
+from app.documents.detect import ACCEPTED, accepted_names, detect
+from app.errors import Conflict, Invalid, NotFound
 from workflows.text import unstorable_char
 
 _CHUNK = 1024 * 1024
 
 
 def describe(doc: Document) -> dict:
-    return {"id": doc.id, "name": doc.name, "content_type": doc.content_type, "size": doc.size, "sha256": doc.sha256}
+    return {"id": doc.id, "name": doc.name, "content_type": doc.content_type, "type_name": ACCEPTED.get(doc.content_type),
+            "kind": doc.kind, "size": doc.size, "sha256": doc.sha256}
 
 
-def upload(db: Database, settings: Settings, actor: Actor, name: str, content_type: str, stream: BinaryIO) -> dict:
+def upload(db: Database, settings: Settings, actor: Actor, name: str, content_type: str, stream: BinaryIO,
+           kind: str | None = None) -> dict:
+    """Store an upload; its type is what its bytes are (whatever the client declared), and only the accepted ones."""
     policy.require_upload(actor)
-    base_type = (content_type or "").split(";")[0].strip().lower()
-    if base_type not in settings.allowed_content_types:
-        raise Invalid([{"loc": ["file"], "msg": f"content type {base_type or '(none)'!r} is not accepted; accepted: {', '.join(settings.allowed_content_types)}"}])
+    kind = (kind or "").strip() or None
+    if kind is not None and (unstorable_char(kind) is not None or len(kind) > 100):
+        raise Invalid([{"loc": ["kind"], "msg": "材料类型 (kind) 最多 100 个字符 / at most 100 characters"}])
     clean_name = os.path.basename(name or "").strip() or "document"
     if unstorable_char(clean_name) is not None:
         raise Invalid([{"loc": ["file"], "msg": "the file name holds a NUL or a lone surrogate; rename the file"}])
@@ -48,9 +52,15 @@ def upload(db: Database, settings: Settings, actor: Actor, name: str, content_ty
                 out.write(chunk)
         if size == 0:
             raise Invalid([{"loc": ["file"], "msg": "the file is empty"}])
+        detected = detect(path)
+        if detected not in ACCEPTED:
+            raise Invalid([{"loc": ["file"], "msg": f"此类文件不能上传（按文件内容识别为 {detected or '未知类型'}）；可上传："
+                                                     f"{accepted_names()} / this kind of file is not accepted (its "
+                                                     f"content is {detected or 'unknown'}); accepted: "
+                                                     f"{', '.join(ACCEPTED)}"}])
         with db.transaction() as session:
-            doc = Document(id=doc_id, name=clean_name[:255], content_type=base_type, size=size, sha256=digest.hexdigest(),
-                           storage_path=key, uploaded_by_id=actor.id)
+            doc = Document(id=doc_id, name=clean_name[:255], content_type=detected, kind=kind, size=size,
+                           sha256=digest.hexdigest(), storage_path=key, uploaded_by_id=actor.id)
             session.add(doc)
             return describe(doc)
     except BaseException:
@@ -99,6 +109,19 @@ def attach(session: Session, actor: Actor, application_id: int, document_ids: li
     return ids
 
 
+def delete(db: Database, settings: Settings, actor: Actor, doc_id: str) -> None:
+    """The uploader takes back a document that is attached to nothing (a wrong file, before filing)."""
+    with db.transaction() as session:
+        doc = session.get(Document, doc_id)
+        if doc is None or doc.uploaded_by_id != actor.id:
+            raise NotFound(f"document {doc_id} not found")
+        if doc.application_id is not None:
+            raise Conflict(f"document {doc_id} is part of application {doc.application_id} and stays with it")
+        session.delete(doc)
+        stored = Path(settings.storage_dir) / doc.storage_path
+    stored.unlink(missing_ok=True)
+
+
 def file_of(settings: Settings, doc: Document) -> Path:
     """Where the bytes are; 404 if they are gone from the storage directory."""
     path = Path(settings.storage_dir) / doc.storage_path
@@ -118,5 +141,5 @@ def for_download(db: Database, actor: Actor, doc_id: str) -> Document:
 
 def listed(session: Session, application_id: int) -> list[dict]:
     return [describe(d) for d in session.execute(
-        select(Document.id, Document.name, Document.content_type, Document.size, Document.sha256)
+        select(Document.id, Document.name, Document.content_type, Document.kind, Document.size, Document.sha256)
         .where(Document.application_id == application_id).order_by(Document.created_at))]

@@ -45,7 +45,8 @@ def apply_effects(session: Session, application: Application, marks: list[instan
         session.add(AppliedEffect(application_id=application.id, task_id=mark.id, applied_at=now()))
         props = mark.properties
         if props.get("issue_certificates"):
-            issue_certificates(session, application, mark, [c.strip() for c in props["issue_certificates"].split(",") if c.strip()])
+            issue_certificates(session, application, mark, mark.values.get("issue_certificates") or [],
+                               generate=props.get("certificate_numbers") == "generate_missing")
         if props.get("revoke_certificates") == "true":
             revoke_certificates(session, application, mark)
         if props.get("commitment_status"):
@@ -81,18 +82,36 @@ def record_minor_items(session: Session, application: Application, mark: instanc
            {"items": list(items), "promised_date": promised_date.isoformat()})
 
 
-def issue_certificates(session: Session, application: Application, mark: instances.Mark, codes: list[str]) -> None:
-    """All certificates of one milestone carry the same issue time (jointly issued, 联发)."""
+def issue_certificates(session: Session, application: Application, mark: instances.Mark, certificates: list[dict],
+                       *, generate: bool) -> None:
+    """All certificates of one milestone carry the same issue time (jointly issued, 联发), each with the number and
+    conditions its department entered; a number is generated only where the process declares it
+    (`certificate_numbers` = "generate_missing")."""
     issued_at = now()
-    for code in codes:
+    entered_numbers = [c["number"] for c in certificates if c.get("number")]
+    taken = set(session.scalars(select(Certificate.number).where(Certificate.number.in_(entered_numbers)))) \
+        if entered_numbers else set()
+    for entered in certificates:
+        code = entered["code"]
+        if entered.get("number") and entered_numbers.count(entered["number"]) > 1:
+            raise instances.EngineError(entered.get("source") or mark.bpmn_id,
+                                        f"certificate number {entered['number']!r} was entered for two certificates")
+        if entered.get("number") in taken:
+            raise instances.EngineError(entered.get("source") or mark.bpmn_id,
+                                        f"certificate number {entered['number']!r} is already another certificate's")
         name, prefix = CERTIFICATES.get(code, (code, "ZZ"))
-        certificate = Certificate(
-            application_id=application.id, code=code, name=name, source_task_id=mark.id,
-            number=f"{prefix}{issued_at.astimezone(CHINA).strftime('%Y')}-{application.id:06d}-{secrets.token_hex(3).upper()}",
-            verification_code=secrets.token_hex(4).upper(), status="valid", issued_at=issued_at,
-        )
-        session.add(certificate)
-    record(session, application.id, "system", "certificates_issued", {"codes": codes, "issued_at": issued_at})
+        number = entered.get("number")
+        if not number:
+            if not generate:
+                raise instances.EngineError(entered.get("source") or mark.bpmn_id,
+                                            f"no certificate number was entered for {name} ({code})")
+            number = f"{prefix}{issued_at.astimezone(CHINA).strftime('%Y')}-{application.id:06d}-{secrets.token_hex(3).upper()}"
+        session.add(Certificate(
+            application_id=application.id, code=code, name=name, source_task_id=mark.id, number=number,
+            conditions=entered.get("conditions"), verification_code=secrets.token_hex(5).upper(), status="valid",
+            issued_at=issued_at))
+    record(session, application.id, "system", "certificates_issued",
+           {"codes": [c["code"] for c in certificates], "issued_at": issued_at})
 
 
 def revoke_certificates(session: Session, application: Application, mark: instances.Mark) -> None:

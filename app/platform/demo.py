@@ -52,8 +52,11 @@ def _decide(db: Database, application_id: int, decisions: dict[str, str], *, unt
             actor = reviewers[task.department]
             decision = decisions.get(task.department, "approve")
             tasks.claim(db, actor, task.id)
+            data = copy.deepcopy((task.form.get("examples") or [{}])[0])
+            if "certificate_number" in data:  # each certificate its own number, as the department would type it
+                data["certificate_number"] = f"呼证字第{application_id:04d}{task.id[:6].upper()}号"
             tasks.complete(db, actor, task.id, decision, "材料齐全，符合要求" if decision == "approve" else "不符合审批条件",
-                           (task.form.get("examples") or [{}])[0])
+                           data)
         if not until_done:
             return
 

@@ -112,7 +112,8 @@ EXPECTED: dict[str, object] = {
     "bpmn-miwg-test-suite/ARIS 10.2025.07__C.2.0-export.bpmn": "Non-default exclusive outgoing sequence flow without condition",
     "bpmn-miwg-test-suite/Activiti Designer 5.14.1__A.2.0-export.bpmn": "Non-default exclusive outgoing sequence flow without condition",
     "bpmn-miwg-test-suite/Bizagi Modeler 2.8.0.8__A.3.0-roundtrip.bpmn": "No start event found",
-    "bpmn-miwg-test-suite/Bonita BPM 7.2.3__A.2.0-export.bpmn": "Non-default exclusive outgoing sequence flow without condition",
+    "bpmn-miwg-test-suite/Bonita BPM 7.2.3__A.2.0-export.bpmn":
+        "_YJpX6rWOEeaTvLEWv0tJ7A: condition is in 'http://www.w3.org/1999/XPath'; Baton runs Python conditions",
     "bpmn-miwg-test-suite/Camunda Eclipse Plugin 3.0.0__B.1.0-export.bpmn": ["not valid BPMN 2.0 (XSD) at line 109", "dataInputAssociation"],
     "bpmn-miwg-test-suite/Cardanit (prev. BeePMN) 4.9.1__C.5.0-export.bpmn": ["not valid BPMN 2.0 (XSD) at line 463", "dataInputAssociation"],
     "bpmn-miwg-test-suite/IBM Process Designer 8.0.1__A.3.0-export.bpmn": ["malformed XML at line 2", "is not a valid URI"],
@@ -123,7 +124,8 @@ EXPECTED: dict[str, object] = {
     "bpmn-miwg-test-suite/Reference__A.4.0.bpmn": NO_EXECUTABLE,
     "bpmn-miwg-test-suite/Reference__B.1.0.bpmn": NO_EXECUTABLE,
     "bpmn-miwg-test-suite/Reference__B.2.0.bpmn": NO_EXECUTABLE,
-    "bpmn-miwg-test-suite/Reference__C.1.0.bpmn": ["invoiceApproved: condition does not compile", "'${approved}'"],
+    "bpmn-miwg-test-suite/Reference__C.1.0.bpmn": ["invoiceApproved: condition '${approved}' is JUEL", "Baton expects Python, e.g. 'approved'",
+                                                   "invoiceNotApproved: condition '${!approved}' is JUEL (Camunda's expression language); Baton expects Python, e.g. 'not approved'"],
     "bpmn-miwg-test-suite/Reference__C.1.1.bpmn": "invoiceApproved: condition does not compile",
     "bpmn-miwg-test-suite/Reference__C.2.0.bpmn": NO_EXECUTABLE,
     "bpmn-miwg-test-suite/Reference__C.3.0.bpmn": "_be893987-caec-4605-b078-bd96b7cd6c12: condition does not compile",
@@ -133,7 +135,7 @@ EXPECTED: dict[str, object] = {
     "bpmn-miwg-test-suite/Reference__C.7.0.bpmn":
         ["_eae674ce-4d6e-48ac-819c-c79e0868e40d: business rule task names no decision",
          "_64eabfe9-6947-43eb-ac45-8d331745f86c: service tasks are not supported"],
-    "bpmn-miwg-test-suite/Reference__C.8.1.bpmn": "_0a1c4f20-509f-4aeb-baf9-acc762f4fdf9: condition does not compile",
+    "bpmn-miwg-test-suite/Reference__C.8.1.bpmn": "_0a1c4f20-509f-4aeb-baf9-acc762f4fdf9: condition is in 'https://www.omg.org/spec/DMN/20191111/FEEL/'",
     "bpmn-miwg-test-suite/Reference__C.9.0.bpmn": "SequenceFlow_Red: condition does not compile",
     "bpmn-miwg-test-suite/Reference__C.9.1.bpmn": no_department("Call customer"),
     "bpmn-miwg-test-suite/Reference__C.9.2.bpmn": "SequenceFlow_Yes: condition does not compile",
@@ -144,13 +146,13 @@ EXPECTED: dict[str, object] = {
     "bpmn-miwg-test-suite/bpmn.io (Camunda Modeler) 18.6.1__B.2.0-export.bpmn": "Activity_00kk0w1: service tasks are not supported",
     # Camunda 7 examples (JUEL expressions, Groovy scripts, service tasks, candidate groups)
     "camunda-bpm-examples/bpmn-model-api__parse-bpmn__src__test__resources__process.bpmn":
-        ["flow3: condition does not compile", "scriptTask: script does not compile"],
-    "camunda-bpm-examples/camunda-testing-job-announcement-publication.bpmn": "Flow_0zn9zem: condition does not compile",
-    "camunda-bpm-examples/camunda-testing-job-announcement.bpmn": "Flow_1gfi885: condition does not compile",
+        ["flow3: condition \"${foo != 'bar'}\" is JUEL", "scriptTask: scriptFormat 'groovy': Baton runs Python scripts only"],
+    "camunda-bpm-examples/camunda-testing-job-announcement-publication.bpmn": "Flow_0zn9zem: condition '#{twitter}' is JUEL",
+    "camunda-bpm-examples/camunda-testing-job-announcement.bpmn": "Flow_1gfi885: condition '#{approved}' is JUEL",
     "camunda-bpm-examples/dinnerDecisions.dmn": ["is DMN 1.1 (namespace line 3)", "only DMN 1.3 is supported; save it as DMN 1.3 in Camunda Modeler"],
     "camunda-bpm-examples/invoicePayment.bpmn": no_department("Pay Invoice"),
-    "camunda-bpm-examples/invokeRestService.bpmn": "SequenceFlow_3: condition does not compile",
-    "camunda-bpm-examples/loan-granting.bpmn": ["SequenceFlow_17zmvol: condition does not compile", "StartEvent_1: timeCycle does not compile"],
+    "camunda-bpm-examples/invokeRestService.bpmn": "SequenceFlow_3: condition '${isHoliday}' is JUEL",
+    "camunda-bpm-examples/loan-granting.bpmn": ["SequenceFlow_17zmvol: condition '${score > 5}' is JUEL", "StartEvent_1: timeCycle does not compile"],
     "camunda-bpm-examples/mainProcess.bpmn": "The process 'subProcess' was not found",
     "camunda-bpm-examples/message_start_process.bpmn": no_department("Wait in Message Process"),
     "camunda-bpm-examples/order-handling.bpmn": ["StartEvent_1: timeCycle does not compile", "BoundaryEvent_1y1bvad: condition does not compile"],
@@ -188,7 +190,7 @@ EXPECTED: dict[str, object] = {
     "flowable-engine/EventBasedGatewayTest.testCatchSignalAndMessageAndTimer.bpmn20.xml":
         "-: <sequenceFlow> from 'start' to 'gw1' at line 18 has no id",
     "flowable-engine/HitPolicyCollectTest.collectHitPolicySUM.dmn": "is DMN 1.2 (namespace line 1): only DMN 1.3 is supported",
-    "flowable-engine/InclusiveGatewayTest.testJoinAfterSubprocesses.bpmn20.xml": "flow6: condition does not compile",
+    "flowable-engine/InclusiveGatewayTest.testJoinAfterSubprocesses.bpmn20.xml": "flow6: condition '${a==1}' is JUEL",
     "flowable-engine/MessageBoundaryEventTest.testSingleBoundaryMessageEventWithBoundaryTimerEvent.bpmn20.xml":
         "-: <sequenceFlow> from 'theStart' to 'task' at line 13 has no id",
     "flowable-engine/MultiInstanceTest.testParallelUserTasksBasedOnCollection.bpmn20.xml": "miTasks: completionCondition does not compile",
@@ -231,7 +233,7 @@ GROUPS: dict[str, tuple[list[str], object]] = {
     "camunda-job-announcement": (
         ["camunda-bpm-examples/camunda-testing-job-announcement.bpmn",
          "camunda-bpm-examples/camunda-testing-job-announcement-publication.bpmn"],
-        ["Flow_1gfi885: condition does not compile", "Flow_0zn9zem: condition does not compile"],
+        ["Flow_1gfi885: condition '#{approved}' is JUEL", "Flow_0zn9zem: condition '#{twitter}' is JUEL"],
     ),
     "camunda-modeler-foo-bar-baz": (
         ["camunda-modeler/foo.bpmn", "camunda-modeler/bar.bpmn", "camunda-modeler/baz.dmn"],
