@@ -363,7 +363,9 @@ def save(instance: Instance) -> Saved:
             changes["decided_at"] = moment
     changes["next_timer_at"] = snapshot.next_timer_at
     changes["updated_at"] = moment
-    saved, outstanding = project_tasks(session, application, instance.definition, snapshot.tasks,
+    # New inbox rows carry the application as this command leaves it (a corrected project name, say).
+    current = Row(**{**vars(application), **instance.application_writes})
+    saved, outstanding = project_tasks(session, current, instance.definition, snapshot.tasks,
                                        departments(session), instance.task_writes)
     for tell in instance.on_opened:
         tell(saved.opened)

@@ -210,3 +210,59 @@ def test_a_cycle_from_a_date_without_offset_is_refused_naming_the_event(client):
     timer = '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R3/2030-01-01T09:00:00/PT1H"</bpmn:timeCycle>'
     r = deploy(client, ("naive_cycle.bpmn", timed("mini_nc", "x = 1", timer)))
     assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "wait" and "offset" in r.text
+
+
+def test_a_bare_iso_timer_as_camunda_modeler_writes_it_deploys_and_fires(client, db):
+    from datetime import timedelta
+
+    from app.platform.worker import run_due_timers
+    from workflows import clock
+
+    bare = '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT5M</bpmn:timeDuration>'
+    assert deploy(client, ("bare.bpmn", timed("mini_bare", "x = 1", bare))).status_code == 201
+    app = submit(client, project(), process="mini_bare")
+    assert app["open_tasks"] == []
+    clock.advance(timedelta(minutes=6))
+    run_due_timers(db)
+    assert [t["department"] for t in application(client, app["id"])["open_tasks"]] == ["water-affairs"]
+
+
+def _dmn(hit_policy: str, aggregation: str = "") -> bytes:
+    extra = f' aggregation="{aggregation}"' if aggregation else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d_sum" name="sum" namespace="http://x">
+  <decision id="total_fee" name="费用合计">
+    <decisionTable id="table_sum" hitPolicy="{hit_policy}"{extra}>
+      <input id="in1" label="面积"><inputExpression id="ie1" typeRef="number"><text>area</text></inputExpression></input>
+      <output id="out1" name="fee" typeRef="number"/>
+      <rule id="r1"><inputEntry id="e1"><text>&gt; 0</text></inputEntry><outputEntry id="o1"><text>10</text></outputEntry></rule>
+      <rule id="r2"><inputEntry id="e2"><text>&gt; 1</text></inputEntry><outputEntry id="o2"><text>20</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>""".encode()
+
+
+@pytest.mark.parametrize("policy, aggregation, says", [
+    ("COLLECT", "SUM", "COLLECT with the SUM aggregation is not evaluated"),
+    ("PRIORITY", "", "hit policy PRIORITY is not evaluated"),
+    ("RULE ORDER", "", "hit policy RULE ORDER is not evaluated"),
+])
+def test_hit_policies_the_engine_cannot_evaluate_are_refused_naming_the_table(client, policy, aggregation, says):
+    r = deploy(client, ("sum.dmn", _dmn(policy, aggregation)))
+    assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "total_fee" and says in r.text
+
+
+def test_a_first_table_deploys(client):
+    assert deploy(client, ("first.dmn", _dmn("FIRST"))).status_code == 201
+
+
+def test_a_groovy_script_and_a_juel_condition_are_refused_naming_the_language(client):
+    groovy = mini("mini_groovy").replace(b'<bpmn:scriptTask id="prepare" name="',
+                                          b'<bpmn:scriptTask id="prepare" scriptFormat="groovy" name="')
+    r = deploy(client, ("g.bpmn", groovy))
+    assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "prepare" and "groovy" in r.text
+    r = deploy(client, ("j.bpmn", mini("mini_juel", condition="${amount > 1000}")))
+    assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "f_ok"
+    assert "JUEL" in r.text and "'amount > 1000'" in r.text
+    r = deploy(client, ("f.bpmn", mini("mini_feel", condition='decision = "approve"')))
+    assert r.status_code == 422 and "FEEL" in r.text
