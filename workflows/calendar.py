@@ -31,6 +31,29 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
+@lru_cache(maxsize=8192)
+def is_statutory_holiday(day: date) -> bool:
+    """A day of a statutory holiday of the official schedule (春节, 国庆 …), weekends inside them included."""
+    try:
+        resting, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return False  # no schedule for that year (is_working_day warns)
+    return bool(resting and name)
+
+
+def add_days(start: date, days: int) -> date:
+    """`days` calendar days after `start`, statutory holidays not counted; a last day that is not a working day moves
+    to the next working day (行政许可法: 期限以日计算的，法定节假日不计入; the end falls on a working day)."""
+    current, remaining = start, days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if not is_statutory_holiday(current):
+            remaining -= 1
+    while not is_working_day(current):
+        current += timedelta(days=1)
+    return current
+
+
 def add_working_days(start: date, days: int) -> date:
     """The date that is `days` working days after `start` (the start day itself never counts)."""
     current = start
@@ -66,6 +89,6 @@ def due_at(start: datetime, limit: str) -> datetime:
     if unit == "wd":
         last_day = add_working_days(local.date(), amount) if amount else local.date()
     else:
-        last_day = local.date() + timedelta(days=amount)
+        last_day = add_days(local.date(), amount)
     return datetime.combine(last_day, time(23, 59, 59), tzinfo=CHINA)
 

@@ -21,6 +21,7 @@ class ApplicationStatus(Labelled):
     AWAITING_SUPPLEMENT = "awaiting_supplement"
     RECTIFYING = "rectifying"
     APPROVED = "approved"
+    APPROVED_PENDING_ITEMS = "approved_pending_items"  # approved while minor items promised at 容缺受理 are missing
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     REVOKED = "revoked"
@@ -37,6 +38,7 @@ LABELS: dict[Labelled, str] = {
     ApplicationStatus.AWAITING_SUPPLEMENT: "待补正",
     ApplicationStatus.RECTIFYING: "整改中",
     ApplicationStatus.APPROVED: "已办结（准予许可）",
+    ApplicationStatus.APPROVED_PENDING_ITEMS: "准予许可（容缺材料待补齐）",
     ApplicationStatus.REJECTED: "不予许可",
     ApplicationStatus.WITHDRAWN: "已撤回",
     ApplicationStatus.REVOKED: "已撤销",
@@ -46,5 +48,6 @@ LABELS: dict[Labelled, str] = {
 }
 
 ACTIVE_STATUSES = frozenset({ApplicationStatus.IN_REVIEW, ApplicationStatus.AWAITING_SUPPLEMENT})
-DECIDED_STATUSES = frozenset({ApplicationStatus.APPROVED, ApplicationStatus.REJECTED})
+DECIDED_STATUSES = frozenset({ApplicationStatus.APPROVED, ApplicationStatus.APPROVED_PENDING_ITEMS,
+                              ApplicationStatus.REJECTED})
 ENDED_STATUSES = frozenset({ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED, ApplicationStatus.REVOKED})

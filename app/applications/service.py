@@ -408,6 +408,10 @@ def deliver_minor_items(db: Database, actor: Actor, application_id: int, items: 
             if set(row.delivered) >= set(row.items):
                 row.fulfilled_at = now()
         record(session, app.id, actor.username, "minor_items_fulfilled", {"items": items, "documents": attached})
+        if app.status == ApplicationStatus.APPROVED_PENDING_ITEMS and all(row.fulfilled_at for row in pending):
+            instance.write_application(status=ApplicationStatus.APPROVED, updated_at=now())
+            record(session, app.id, "system", "status_changed",
+                   {"from": app.status, "to": ApplicationStatus.APPROVED})
 
     require_visible(db, actor, application_id)
     kernel.run(db, application_id, actor.username, deliver)

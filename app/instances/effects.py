@@ -13,6 +13,7 @@ from app.applications.models import AppliedEffect, Application, Certificate, Com
 from app.audit.service import record
 from app.auth.models import Enterprise
 from app.clock import now
+from app.errors import Invalid
 from workflows import instances
 from workflows.calendar import CHINA
 
@@ -34,7 +35,14 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
-def apply_effects(session: Session, application: Application, marks: list[instances.Mark]) -> None:
+def minor_items_pending(session: Session, application_id: int) -> bool:
+    return session.scalar(select(MinorItems.id).where(MinorItems.application_id == application_id,
+                                                      MinorItems.fulfilled_at.is_(None)).limit(1)) is not None
+
+
+def apply_effects(session: Session, application: Application, marks: list[instances.Mark],
+                  opened: list[dict] | None = None) -> None:
+    """`opened`: the inbox rows this command opened (a promise at 容缺受理 may not outlast the items it came with)."""
     marks = [m for m in marks if any(m.properties.get(name) for name in EFFECTS)]
     if not marks:
         return
@@ -57,10 +65,11 @@ def apply_effects(session: Session, application: Application, marks: list[instan
                 raise instances.EngineError(mark.bpmn_id, f"bar_enterprise gives {months!r}, not a number of months")
             bar_enterprise(session, application, months)
         if props.get("minor_items") and mark.values.get("minor_items"):
-            record_minor_items(session, application, mark, mark.values["minor_items"])
+            record_minor_items(session, application, mark, mark.values["minor_items"], opened or [])
 
 
-def record_minor_items(session: Session, application: Application, mark: instances.Mark, declared) -> None:
+def record_minor_items(session: Session, application: Application, mark: instances.Mark, declared,
+                       opened: list[dict]) -> None:
     """Accepted with minor items missing (容缺受理): the decision goes on; the promise stays in view on the application.
 
     The process declares it (`minor_items` gives {"items": [...], "promised_date": "YYYY-MM-DD"} or None)."""
@@ -76,6 +85,17 @@ def record_minor_items(session: Session, application: Application, mark: instanc
             or not all(isinstance(i, str) and 0 < len(i) <= 200 for i in items) or promised_date is None):
         raise instances.EngineError(mark.bpmn_id, "minor_items must give {'items': [up to 50 names], "
                                     f"'promised_date': 'YYYY-MM-DD'}}, not {str(declared)[:200]}")
+    today = now().astimezone(CHINA).date()
+    if promised_date < today:
+        raise Invalid([{"loc": ["body", "data", "promised_date"],
+                        "msg": f"承诺补齐日期 (promised_date) 不得早于今天 {today.isoformat()} / may not be in the past"}])
+    limits = [row["due_at"].astimezone(CHINA).date() for row in opened  # the approval items, not a relay's handover
+              if row["due_at"] and not row["for_applicant"] and not (row["meta"] or {}).get("handover")]
+    if limits and promised_date > min(limits):
+        latest = min(limits).isoformat()
+        raise Invalid([{"loc": ["body", "data", "promised_date"],
+                        "msg": f"承诺补齐日期 (promised_date) 不得晚于所受理事项的办结期限 {latest} / may not be later "
+                               f"than the due date of the items accepted with it, {latest}"}])
     session.add(MinorItems(application_id=application.id, task_id=mark.id, items=list(items),
                            promised_date=promised_date, recorded_at=now()))
     record(session, application.id, "system", "minor_items_pending",

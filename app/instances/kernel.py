@@ -25,7 +25,7 @@ from app.clock import now
 from app.db import Database
 from app.departments import directory
 from app.errors import Invalid, NotFound, ServiceUnavailable
-from app.instances.effects import apply_effects
+from app.instances.effects import apply_effects, minor_items_pending
 from app.processes.models import ProcessDefinition
 from app.tasks.models import Task
 from app.vocabulary import DECIDED_STATUSES, OUTSTANDING, ApplicationStatus, TaskStatus
@@ -353,8 +353,14 @@ def save(instance: Instance) -> Saved:
     required = snapshot.data.get("required_items")
     if isinstance(required, list):
         changes["required_items"] = [str(item)[:100] for item in required][:100]
-    apply_effects(session, application, snapshot.marks)
+    # New inbox rows carry the application as this command leaves it (a corrected project name, say).
+    current = Row(**{**vars(application), **instance.application_writes})
+    saved, outstanding = project_tasks(session, current, instance.definition, snapshot.tasks,
+                                       departments(session), instance.task_writes)
+    apply_effects(session, application, snapshot.marks, saved.opened)
     new_status = instance.status or status_of(snapshot)
+    if new_status == ApplicationStatus.APPROVED and minor_items_pending(session, application.id):
+        new_status = ApplicationStatus.APPROVED_PENDING_ITEMS
     moment = now()
     if new_status != application.status:
         record(session, application.id, instance.actor, "status_changed", {"from": application.status, "to": new_status})
@@ -363,10 +369,6 @@ def save(instance: Instance) -> Saved:
             changes["decided_at"] = moment
     changes["next_timer_at"] = snapshot.next_timer_at
     changes["updated_at"] = moment
-    # New inbox rows carry the application as this command leaves it (a corrected project name, say).
-    current = Row(**{**vars(application), **instance.application_writes})
-    saved, outstanding = project_tasks(session, current, instance.definition, snapshot.tasks,
-                                       departments(session), instance.task_writes)
     for tell in instance.on_opened:
         tell(saved.opened)
     first = min(outstanding, key=lambda t: (t["for_applicant"], t["created_at"]), default=None)

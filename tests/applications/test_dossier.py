@@ -164,8 +164,13 @@ def test_an_idempotency_key_reused_for_another_request_is_refused(client):
 
 def test_minor_items_arrive_on_their_own_endpoint_one_by_one(client):
     app = submit(client)
+    from datetime import timedelta
+
+    from workflows import clock
+
+    promised = (clock.now() + timedelta(days=2)).date().isoformat()
     decide(client, open_task(client, app["id"], "service-window"),
-           data={"minor_items_pending": ["施工合同", "监理合同"], "promised_date": "2030-01-01"})
+           data={"minor_items_pending": ["施工合同", "监理合同"], "promised_date": promised})
     r = client.post(f"/api/v1/applications/{app['id']}/minor-items", headers=auth("acme"), json={"items": ["设计合同"]})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "items", 0]
     r = client.post(f"/api/v1/applications/{app['id']}/minor-items", headers=auth("acme"), json={"items": ["施工合同"]})

@@ -20,7 +20,7 @@ def test_every_acceptance_takes_minor_items_and_the_decision_goes_on(client, pro
     body = {"process": process, "project": form_examples(PROCESSES[process])[0]}
     app = client.post("/api/v1/applications", json=body, headers=auth("acme")).json()
     accept = open_task(client, app["id"], "service-window")
-    promised = (clock.now() + timedelta(days=10)).date().isoformat()
+    promised = (clock.now() + timedelta(days=3)).date().isoformat()
     decide(client, accept, data={"minor_items_pending": ["消防设计审查意见"], "promised_date": promised})
     after = application(client, app["id"], "acme")
     assert after["minor_items"] == [{"items": ["消防设计审查意见"], "delivered": [], "promised_date": promised,
@@ -70,3 +70,33 @@ def test_minor_items_are_a_property_the_process_declares_not_a_field_name_the_in
     r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("eco"),
                     json={"decision": "approve", "data": {"missing": ["施工合同"]}})
     assert r.status_code == 422 and r.json()["detail"][0]["element_id"] == "review"
+
+
+def test_promised_dates_in_the_past_or_beyond_the_items_limits_are_refused(client):
+    app = client.post("/api/v1/applications", json={"process": "parallel_review", "project": project()},
+                      headers=auth("acme")).json()
+    task = open_task(client, app["id"], "service-window")
+    client.post(f"/api/v1/tasks/{task['id']}/claim", headers=auth("window"))
+    for promised, says in (("2020-01-01", "不得早于今天"), ("2030-01-01", "不得晚于所受理事项的办结期限")):
+        r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth("window"),
+                        json={"decision": "approve", "data": {"minor_items_pending": ["施工合同"], "promised_date": promised}})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "data", "promised_date"], r.text
+        assert says in r.json()["detail"][0]["msg"]
+    assert application(client, app["id"])["open_tasks"][0]["status"] == "claimed"  # nothing moved
+
+
+def test_approved_with_items_still_missing_has_its_own_status_until_they_arrive(client):
+    app = client.post("/api/v1/applications", json={"process": "parallel_review", "project": project()},
+                      headers=auth("acme")).json()
+    promised = (clock.now() + timedelta(days=2)).date().isoformat()
+    decide(client, open_task(client, app["id"], "service-window"),
+           data={"minor_items_pending": ["施工合同"], "promised_date": promised})
+    while True:
+        open_ = [t for t in application(client, app["id"])["open_tasks"] if t["department"]]
+        if not open_:
+            break
+        decide(client, open_[0])
+    pending = application(client, app["id"], "acme")
+    assert pending["status"] == "approved_pending_items" and pending["status_name"] == "准予许可（容缺材料待补齐）"
+    r = client.post(f"/api/v1/applications/{app['id']}/minor-items", headers=auth("acme"), json={"items": ["施工合同"]})
+    assert r.json()["status"] == "approved"

@@ -95,7 +95,12 @@ def test_lead_assigns_within_the_department(client):
 
 def test_acceptance_with_minor_items_pending_is_recorded(client):
     app, task = window_task(client)
-    decide(client, task, "approve", data={"minor_items_pending": ["消防设计文件"], "promised_date": "2026-12-20"})
+    from datetime import timedelta
+
+    from workflows import clock
+
+    promised = (clock.now() + timedelta(days=3)).date().isoformat()
+    decide(client, task, "approve", data={"minor_items_pending": ["消防设计文件"], "promised_date": promised})
     detail = application(client, app["id"])
     completed = [e for e in detail["timeline"] if e["event"] == "task_completed"]
     assert completed and completed[0]["detail"]["decision"] == "approve"

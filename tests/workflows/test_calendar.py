@@ -36,3 +36,21 @@ def test_bad_limits_are_refused():
 def test_years_beyond_the_official_schedule_fall_back_to_weekdays():
     assert is_working_day(date(2099, 6, 1)) and not is_working_day(date(2099, 6, 6))
 
+
+
+def test_a_limit_in_days_skips_statutory_holidays_and_ends_on_a_working_day():
+    from workflows.calendar import add_days
+
+    # 7 days for a construction permit from 26 September 2025: not 3 October, inside National Day (1-8 October)
+    assert add_days(date(2025, 9, 26), 7) == date(2025, 10, 11)  # 27-30 Sep, 9-11 Oct; 11 Oct is a make-up Saturday
+    due = due_at(datetime(2025, 9, 26, 2, 0, tzinfo=timezone.utc), "7d")
+    assert due.astimezone(CHINA).date() == date(2025, 10, 11)
+    # 60 days from 20 December 2025: 21-31 Dec (11), New Year 1-3 Jan not counted, 4 Jan-14 Feb (42), the Spring
+    # Festival 15-23 Feb not counted, 24 Feb-2 Mar (7): Monday 2 March, not 18 February inside the holiday
+    assert add_days(date(2025, 12, 20), 60) == date(2026, 3, 2)
+
+
+def test_a_limit_in_days_ending_on_a_weekend_moves_to_monday():
+    from workflows.calendar import add_days
+
+    assert add_days(date(2026, 11, 24), 4) == date(2026, 11, 30)  # Saturday 28 → Monday 30
