@@ -34,7 +34,8 @@ def test_project_establishment(changes, expected):
     ("general_manufacturing", False, "eia_report_form"), ("general_manufacturing", True, "eia_report_book"),
     ("data_center", False, "eia_report_form"),
     ("hotel", False, "eia_registration"), ("hotel", True, "eia_report_form"),
-    ("office", False, None), ("office", True, "eia_registration"),
+    # not in the catalogue → no EIA, a sensitive site included (domain.md: not listed → none)
+    ("office", False, None), ("office", True, None),
 ])
 def test_eia_category_from_the_industry_table_and_sensitive_area(industry, sensitive, expected):
     assert route(industry=industry, sensitive_area=sensitive)["eia_item"] == expected
@@ -72,6 +73,38 @@ def test_soil_and_water_plan(land, earth, expected):
 ])
 def test_construction_permit(changes, expected):
     assert route(**changes)["permit_item"] == expected
+
+
+@pytest.mark.parametrize("industry, others, sensitive, expected", [
+    ("hotel", ["chemical"], False, "eia_report_book"),  # the highest category of the composite wins
+    ("office", ["machinery"], False, "eia_report_form"),
+    ("office", ["hotel"], True, "eia_report_form"),  # raised one step for the sensitive site
+    ("school", ["hotel", "office"], False, "eia_registration"),
+    ("office", ["residential"], True, None),
+])
+def test_a_composite_project_takes_the_highest_eia_category(industry, others, sensitive, expected):
+    assert route(industry=industry, other_industries=others, sensitive_area=sensitive)["eia_item"] == expected
+
+
+@pytest.mark.parametrize("industry, others, table, expected", [
+    ("wind_power", ["solar_power"], "energy_item", None),  # exempt only when every industry is
+    ("wind_power", ["data_center"], "energy_item", "energy_review_provincial"),
+    ("heritage_works", [], "permit_item", None),
+    ("heritage_works", ["hotel"], "permit_item", "construction_permit"),
+])
+def test_exemptions_of_a_composite_project_need_every_industry_exempt(industry, others, table, expected):
+    assert route(industry=industry, other_industries=others, annual_energy_tce=20_000)[table] == expected
+
+
+def test_every_table_declares_first_hit_and_so_picks_by_row_order():
+    """The tables' rules overlap on purpose (raised categories, fall-backs): the policy must say FIRST."""
+    from lxml import etree
+
+    from app.config import PROJECT_ROOT
+
+    for path in sorted((PROJECT_ROOT / "bpmn").glob("*.dmn")):
+        for table in etree.parse(str(path)).getroot().iter("{https://www.omg.org/spec/DMN/20191111/MODEL/}decisionTable"):
+            assert table.get("hitPolicy") == "FIRST", path.name
 
 
 def test_required_items_list_every_chosen_code_in_table_order():
