@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from app.applications.router import router as applications_router
 from app.audit.router import router as audit_router
+from app.certificates.router import router as certificates_router
 from app.auth.router import router as auth_router
 from app.auth.service import configure_sign_in
 from app.config import Settings, get_settings
@@ -60,8 +61,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (auth_router, departments_router, processes_router, applications_router, tasks_router, documents_router,
-                   audit_router):
+    for router in (auth_router, departments_router, processes_router, applications_router, certificates_router, tasks_router,
+                   documents_router, audit_router):
         api.include_router(router, responses=ERROR_RESPONSES)
 
     @api.get("/healthz", tags=["health"], response_model=HealthOut, responses={503: {"model": HealthOut}},

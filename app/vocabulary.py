@@ -34,6 +34,15 @@ class Role(Labelled):
 
 STAFF_ROLES = frozenset({Role.REVIEWER, Role.LEAD})
 
+
+class CertificateStatus(Labelled):
+    """What a certificate is now; `expired` is read, not stored: a construction permit past its start-by date
+    without a start (建筑法 art. 9)."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
 LABELS.update({
     TaskStatus.OPEN: "待认领",
     TaskStatus.CLAIMED: "办理中",
@@ -44,6 +53,9 @@ LABELS.update({
     Role.ENTERPRISE: "企业",
     Role.HELPDESK: "帮办代办员",
     Role.ADMIN: "系统管理员",
+    CertificateStatus.VALID: "有效",
+    CertificateStatus.REVOKED: "已撤销",
+    CertificateStatus.EXPIRED: "已失效（逾期未开工）",
 })
 
 # What each audit event means, as the timeline shows it.
@@ -55,6 +67,8 @@ EVENT_LABELS = {
     "minor_items_fulfilled": "补齐容缺材料", "certificates_issued": "证照核发", "certificates_revoked": "证照撤销",
     "commitment_verified": "承诺核查通过", "commitment_broken": "承诺未履行", "commitment_rectified": "整改完成",
     "commitment_revoked": "承诺撤销", "enterprise_barred": "失信限制", "withdrawn": "撤回申请", "incident": "流程故障",
+    "filings_recorded": "备案办结", "credit_record_written": "记入失信记录", "credit_record_rectified": "失信记录标注已整改",
+    "permit_extended": "施工许可延期", "construction_started": "开工",
 }
 
 # The approval items the routing tables choose, and the certificates a process issues.

@@ -1,6 +1,7 @@
 """The one deadline calculator: working days on China's official schedule (调休 included)."""
 from __future__ import annotations
 
+import calendar as _month_lengths
 import logging
 import re
 from functools import lru_cache
@@ -52,6 +53,14 @@ def add_days(start: date, days: int) -> date:
     while not is_working_day(current):
         current += timedelta(days=1)
     return current
+
+
+def add_months(moment, months: int):
+    """The same day `months` later (a date or datetime), or the month's last day where it is shorter (31 Jan + 1 →
+    28/29 Feb): how permits and bars count months."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, _month_lengths.monthrange(year, month)[1]))
 
 
 def add_working_days(start: date, days: int) -> date:

@@ -251,9 +251,9 @@ def _evaluate(task, expression: str):
 
 # Properties of completed tasks and events that the service acts on (milestones and effects).
 MARKS = ("application_status", "issue_certificates", "commitment_status", "revoke_certificates", "bar_enterprise",
-         "minor_items")
+         "minor_items", "filings")
 # Expression properties of marks, evaluated on the marked task's data for the service to use.
-MARK_EXPRESSIONS = ("bar_enterprise", "minor_items")
+MARK_EXPRESSIONS = ("bar_enterprise", "minor_items", "filings")
 
 
 @dataclass(frozen=True)
@@ -412,7 +412,7 @@ def data(wf: BpmnWorkflow) -> dict:
 
 # What the service reads of an instance's data (the rest stays in the stored state): the items the routing tables
 # chose, and the eligibility failures a submission is refused with.
-SERVICE_DATA = ("required_items", "eligibility_failures")
+SERVICE_DATA = ("required_items", "committed_items", "eligibility_failures")
 
 
 @dataclass(frozen=True)

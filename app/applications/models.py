@@ -36,6 +36,7 @@ class Application(Base):
     enterprise_name: Mapped[str | None] = mapped_column(String(200))
     enterprise_credit_code: Mapped[str | None] = mapped_column(String(18))
     required_items: Mapped[list] = mapped_column(JSONType, default=list)
+    committed_items: Mapped[list] = mapped_column(JSONType, default=list)  # done on the signed commitment
     state: Mapped[str] = mapped_column(Text, deferred=True)  # loaded only by the kernel: lists never read it
     state_version: Mapped[int] = mapped_column(Integer, default=1)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -92,9 +93,41 @@ class Certificate(Base):
     source_task_id: Mapped[str] = mapped_column(String(36))
     verification_code: Mapped[str] = mapped_column(String(40))
     conditions: Mapped[str | None] = mapped_column(Text)  # 附加条件 the issuing department entered
-    status: Mapped[str] = mapped_column(String(20), default="valid")
+    status: Mapped[str] = mapped_column(String(20), default="valid")  # valid or revoked; expired is read
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    start_by: Mapped[date | None] = mapped_column(Date)  # a construction permit: work starts by then (or extended)
+    started_on: Mapped[date | None] = mapped_column(Date)
+
+
+class PermitExtension(Base):
+    """An extension of a construction permit's start-by date (建筑法 art. 9: at most two, each ≤ 3 months)."""
+
+    __tablename__ = "permit_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id", ondelete="CASCADE"), index=True)
+    months: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    previous_start_by: Mapped[date] = mapped_column(Date)
+    new_start_by: Mapped[date] = mapped_column(Date)
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    granted_by_name: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Filing(Base):
+    """An item done by filing (备案), immediate at acceptance: no review task, a filing number."""
+
+    __tablename__ = "filings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(String(100))
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source_task_id: Mapped[str] = mapped_column(String(36))
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitments.id", ondelete="SET NULL"))
 
 
 class AppliedEffect(Base):
@@ -135,6 +168,7 @@ class CreditRecord(Base):
     reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
     barred_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the breach was rectified in time
 
 
 class MinorItems(Base):

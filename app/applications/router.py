@@ -2,10 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request
-from pydantic import BaseModel, Field
-
-from app.common.moments import Moment
+from fastapi import APIRouter, Header, Path, Query
 
 from app.applications import service
 from app.applications.schemas import ApplicationIn, ApplicationOut, ApplicationPage, MinorItemsIn, SupplementIn
@@ -56,20 +53,3 @@ async def deliver_minor_items(application_id: ApplicationId, body: MinorItemsIn,
 @router.post("/applications/{application_id}/withdraw", response_model=ApplicationOut, summary="Withdraw an application")
 async def withdraw(application_id: ApplicationId, actor: CurrentActor, db: DatabaseDep):
     return await in_thread(service.withdraw, db, actor, application_id)
-
-
-class CertificateCheck(BaseModel):
-    name: str
-    number: str
-    holder: str | None
-    issued_at: Moment
-    status: str = Field(description="valid or revoked")
-    status_name: str = Field(description="有效 or 已撤销")
-    revoked_at: Moment | None
-
-
-@router.get("/certificates/verify", response_model=CertificateCheck, tags=["certificates"],
-            summary="Check a certificate by its verification code (no sign-in)")
-def verify_certificate(code: Annotated[str, Query(min_length=4, max_length=40, pattern="^[0-9A-Za-z]+$")],
-                       db: DatabaseDep, request: Request) -> dict:
-    return service.verify_certificate(db, code, request.client.host if request.client else None)

@@ -6,6 +6,7 @@ from typing import Any
 from app.common.moments import Moment
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.certificates.schemas import CertificateOut
 from app.tasks.schemas import EnterpriseRef, SupplementItem, TaskOut
 
 
@@ -65,17 +66,6 @@ class SupplementRequestOut(BaseModel):
     answer: SupplementRequestAnswer | None
 
 
-class CertificateOut(BaseModel):
-    code: str
-    name: str
-    number: str
-    verification_code: str
-    conditions: str | None = None
-    status: str
-    issued_at: Moment
-    revoked_at: Moment | None
-
-
 class DocumentRef(BaseModel):
     id: str
     name: str
@@ -93,6 +83,14 @@ class CommitmentOut(BaseModel):
     status: str = Field(description="signed, verified, broken, rectified or revoked")
     recorded_at: Moment
     status_changed_at: Moment | None
+
+
+class FilingOut(BaseModel):
+    item: str
+    item_name: str
+    number: str = Field(description="备案编号")
+    filed_at: Moment
+    on_commitment: bool = Field(description="filed on the application's signed commitment (承诺制)")
 
 
 class MinorItemsOut(BaseModel):
@@ -131,7 +129,7 @@ class ApplicationOut(BaseModel):
     id: int
     process: str
     version: int
-    status: str = Field(description="in_review, awaiting_supplement, rectifying, approved, rejected, withdrawn, revoked")
+    status: str = Field(description="in_review, awaiting_supplement, rectifying, approved, approved_pending_items, rejected, withdrawn, revoked")
     status_name: str = Field(description="the status in Chinese (审查中, 待补正, 已办结（准予许可）…)")
     stage: str | None = Field(description="the step or relay leg the open tasks belong to")
     stage_name: str | None
@@ -139,7 +137,8 @@ class ApplicationOut(BaseModel):
     project_name: str | None = None
     enterprise: EnterpriseRef
     required_items: list[str]
-    required_item_names: dict[str, str] = Field(description="each required item's name in Chinese")
+    required_item_names: dict[str, str] = Field(description="each required (and committed) item's name in Chinese")
+    committed_items: list[str] = Field(default_factory=list, description="items done on the signed commitment")
     created_at: Moment
     updated_at: Moment
     due_at: Moment | None = Field(description="the process's own time limit, where it has one")
@@ -151,6 +150,7 @@ class ApplicationOut(BaseModel):
     timeline: list[TimelineEntry]
     documents: list[DocumentRef]
     certificates: list[CertificateOut]
+    filings: list[FilingOut] = Field(description="items done by filing (备案) at acceptance, without a review")
     commitments: list[CommitmentOut]
     minor_items: list[MinorItemsOut]
     relay: RelayOut | None

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.applications.models import Application, Certificate, Commitment, MinorItems, Supplement, SupplementRequest
+from app.applications.models import Application, Commitment, Filing, MinorItems, Supplement, SupplementRequest
 from app.audit.service import record, timeline
-from app.auth import throttle
 from app.auth.service import commitment_bar, enterprise_card
 from app.auth.policy import (
     Actor,
@@ -22,6 +21,7 @@ from app.auth.policy import (
     require_see_application,
     visible_applications,
 )
+from app.certificates import service as certificates
 from app.clock import now
 from app.common.moments import moment_text, zone
 from app.common.search import contains
@@ -77,7 +77,8 @@ def detail(session: Session, app, actor: Actor) -> ApplicationOut:
     department_of = {t.id: t.department for t in every_task}
     return ApplicationOut.model_validate({
         **_summary_fields(app), "stage_name": stage_name, "project": app.project,
-        "required_item_names": {code: item_name(code) for code in app.required_items or []},
+        "required_item_names": {code: item_name(code) for code in
+                                {*(app.required_items or []), *(app.committed_items or [])}},
         "due_at": app.due_at, "decided_at": app.decided_at, "within_time_limit": within_time_limit(app),
         "open_tasks": [describe_task(t, names, staff=staff) for t in open_tasks],
         "history": [describe_task(t, names, staff=staff) for t in every_task if t.status == TaskStatus.COMPLETED],
@@ -92,10 +93,12 @@ def detail(session: Session, app, actor: Actor) -> ApplicationOut:
                       "actor": e["actor"] if staff else _as_the_applicant_reads(e, actor, department_of, names)}
                      for e in timeline(session, app.id)],
         "documents": documents.listed(session, app.id),
-        "certificates": [dict(c) for c in session.execute(
-            select(Certificate.code, Certificate.name, Certificate.number, Certificate.verification_code,
-                   Certificate.conditions, Certificate.status, Certificate.issued_at, Certificate.revoked_at)
-            .where(Certificate.application_id == app.id).order_by(Certificate.id)).mappings()],
+        "certificates": certificates.listed(session, [app.id], staff=staff),
+        "committed_items": app.committed_items or [],
+        "filings": [{"item": f.item, "item_name": item_name(f.item), "number": f.number, "filed_at": f.filed_at,
+                     "on_commitment": f.commitment_id is not None}
+                    for f in session.execute(select(Filing.item, Filing.number, Filing.filed_at, Filing.commitment_id)
+                                             .where(Filing.application_id == app.id).order_by(Filing.id))],
         "commitments": [dict(c) for c in session.execute(
             select(Commitment.text, Commitment.signer, Commitment.signed_at, Commitment.status, Commitment.recorded_at,
                    Commitment.status_changed_at)
@@ -175,8 +178,7 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
             raise Invalid(problems)
         documents.check(session, actor, document_ids, ["body", "documents"])
         start = kernel.start_properties(definition)
-        commitment_based = start.get("commitment") == "required"
-        refusals = barred_refusal(session, actor) if commitment_based else []
+        bar = barred_refusal(session, actor)
         known = kernel.departments(session)
         enterprise = enterprise_card(session, actor.enterprise_id)
     moment = now()
@@ -187,6 +189,10 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
         due = kernel.due_by(moment, str(limit), "start event") if limit else None
     snapshot = kernel.start(db, definition, {"project": project, "documents": list(document_ids)}, known,
                             actor=actor.username, reveal=may_read_engine_messages(actor))
+    # On commitment: the whole track, or the items the process lets the applicant's signed commitment stand for.
+    committed = [str(i) for i in snapshot.data.get("committed_items") or []]
+    commitment_based = start.get("commitment") == "required" or bool(committed)
+    refusals = list(bar) if commitment_based else []
     failures = snapshot.data.get("eligibility_failures") or []
     refusals += [{"loc": ["body", "project", str(f.get("field", ""))], "msg": str(f.get("message", ""))}
                  for f in failures if isinstance(f, dict)]
@@ -205,7 +211,7 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
         attached = documents.attach(session, actor, app.id, document_ids, ["body", "documents"])
         record(session, app.id, actor.username, "submitted", {"process": process, "version": definition.version,
                                                               "documents": attached})
-        if commitment_based:
+        if commitment_based and project.get("commitment"):
             c = project.get("commitment") or {}
             session.add(Commitment(application_id=app.id, enterprise_id=actor.enterprise_id, text=c.get("text", ""),
                                    signer=c.get("signer", ""), signed_at=_as_local_moment(c.get("signed_at")),
@@ -439,23 +445,3 @@ def require_visible(db: Database, actor: Actor, application_id: int) -> None:
         require_see_application(session, actor, application_id)
 
 
-# Anyone may check a certificate; guessing codes is slowed down per address (the sign-in throttle's table).
-VERIFY_RULE = throttle.Rule(free=20, lock_after=200, lock_minutes=15)
-
-
-def verify_certificate(db: Database, code: str, address: str | None) -> dict:
-    """What a certificate's verification code proves, for anyone (no sign-in): nothing more than this."""
-    keys = [(f"verify:{(address or '?')[:100]}", VERIFY_RULE)]
-    throttle.check_keys(db, keys, "too many unknown codes from this address: wait before trying again (查询过于频繁，请稍后再试)")
-    with db.lookup() as session:
-        found = session.execute(
-            select(Certificate.name, Certificate.number, Certificate.issued_at, Certificate.status,
-                   Certificate.revoked_at, Application.enterprise_name)
-            .join(Application, Application.id == Certificate.application_id)
-            .where(Certificate.verification_code == code.strip().upper())).first()
-    if found is None:
-        throttle.failed_keys(db, keys)
-        raise NotFound("no certificate has this verification code (查无此证)")
-    return {"name": found.name, "number": found.number, "holder": found.enterprise_name, "issued_at": found.issued_at,
-            "status": found.status, "status_name": "有效" if found.status == "valid" else "已撤销",
-            "revoked_at": found.revoked_at}

@@ -104,6 +104,21 @@ def require_lead_of(actor: Actor, department: str | None) -> None:
         raise Forbidden(f"only a lead of {department} can do this")
 
 
+def require_staff_of(actor: Actor, department: str) -> None:
+    """A department's own decisions outside a task (a permit's extension) belong to its staff."""
+    if not (actor.is_department_staff and department in actor.departments):
+        raise Forbidden(f"only staff of {department} can do this")
+
+
+def require_holder_or_staff_of(actor: Actor, application: Application, department: str) -> None:
+    """What the holder reports and the issuing department may record alike (the day construction started)."""
+    if actor.role == Role.ENTERPRISE and application.enterprise_id == actor.enterprise_id:
+        return
+    if actor.is_department_staff and department in actor.departments:
+        return
+    raise Forbidden(f"only the holder of application {application.id}'s permit or staff of {department} can do this")
+
+
 def may_be_assigned(role: Role, departments: list[str], department: str | None) -> bool:
     return role in STAFF_ROLES and department in departments
 

@@ -6,6 +6,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.applications.models import CreditRecord
 from app.auth.models import Enterprise, User, UserDepartment
 from app.auth import throttle
 from app.auth.policy import Actor
@@ -166,13 +167,24 @@ def me(db: Database, actor: Actor) -> dict:
 
 
 def commitment_bar(session: Session, enterprise_id: int | None) -> str | None:
-    """Why the enterprise may not use commitment-based tracks now (a bad-credit bar), or None."""
+    """Why the enterprise may not use commitment-based tracks now, or None: a bad-credit bar still running, or a
+    broken commitment not (yet) rectified — also while it is being rectified."""
     enterprise = session.get(Enterprise, enterprise_id) if enterprise_id else None
-    if enterprise is None or enterprise.barred_until is None or enterprise.barred_until <= now():
+    if enterprise is None:
         return None
-    until = enterprise.barred_until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-    return (f"企业 {enterprise.credit_code} 因失信被暂停适用告知承诺制至 {until}（北京时间）：{enterprise.barred_reason}. "
-            f"The enterprise is barred from commitment-based tracks until {until} (Beijing time).")
+    if enterprise.barred_until is not None and enterprise.barred_until > now():
+        until = enterprise.barred_until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        return (f"企业 {enterprise.credit_code} 因失信被暂停适用告知承诺制至 {until}（北京时间）：{enterprise.barred_reason}. "
+                f"The enterprise is barred from commitment-based tracks until {until} (Beijing time).")
+    breach = session.execute(select(CreditRecord.application_id, CreditRecord.recorded_at).where(
+        CreditRecord.enterprise_id == enterprise.id, CreditRecord.kind == "broken_commitment",
+        CreditRecord.rectified_at.is_(None), CreditRecord.barred_until.is_(None)).limit(1)).first()
+    if breach is not None:
+        at = breach.recorded_at.astimezone(CHINA).strftime("%Y-%m-%d")
+        return (f"企业 {enterprise.credit_code} 在申请 {breach.application_id} 中的信用承诺经核查未履行（{at}），整改到位前不得适用"
+                f"告知承诺制。The enterprise broke its commitment on application {breach.application_id} ({at}); "
+                "commitment-based tracks stay closed until it is rectified.")
+    return None
 
 
 def enterprise_card(session: Session, enterprise_id: int | None) -> tuple[str | None, str | None]:

@@ -109,6 +109,18 @@ def attach(session: Session, actor: Actor, application_id: int, document_ids: li
     return ids
 
 
+# Fields of task forms that hold document ids (a certificate's scan, verification evidence, the region's decision).
+DOCUMENT_FIELDS = ("documents", "evidence")
+
+
+def attach_from_form(session: Session, actor: Actor, application_id: int, data: dict, loc: list) -> None:
+    """Documents a department names in its task's answers join the application's dossier (its own uploads only)."""
+    for field in DOCUMENT_FIELDS:
+        ids = data.get(field)
+        if isinstance(ids, list) and ids:
+            attach(session, actor, application_id, [str(i) for i in ids], [*loc, field])
+
+
 def delete(db: Database, settings: Settings, actor: Actor, doc_id: str) -> None:
     """The uploader takes back a document that is attached to nothing (a wrong file, before filing)."""
     with db.transaction() as session:

@@ -2,22 +2,33 @@
 enterprises. Each marked task's effects are applied exactly once, in the transaction that completed it."""
 from __future__ import annotations
 
-import calendar
 import secrets
 from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.applications.models import AppliedEffect, Application, Certificate, Commitment, CreditRecord, MinorItems
+from app.applications.models import (
+    AppliedEffect,
+    Application,
+    Certificate,
+    Commitment,
+    CreditRecord,
+    Filing,
+    MinorItems,
+)
 from app.audit.service import record
 from app.auth.models import Enterprise
 from app.clock import now
 from app.errors import Invalid
+from app.vocabulary import item_name
 from workflows import instances
-from workflows.calendar import CHINA
+from workflows.calendar import CHINA, add_months
 
-EFFECTS = ("issue_certificates", "commitment_status", "revoke_certificates", "bar_enterprise", "minor_items")
+EFFECTS = ("issue_certificates", "commitment_status", "revoke_certificates", "bar_enterprise", "minor_items", "filings")
+
+# Work on a construction permit must start within three months of its issue (建筑法 art. 9).
+PERMIT_START_MONTHS = 3
 
 # Certificates a process can issue: code → (Chinese name, number prefix).
 CERTIFICATES = {
@@ -27,12 +38,6 @@ CERTIFICATES = {
     "real_estate_title": ("不动产权证书", "BDC"),
     "construction_permit": ("建筑工程施工许可证", "SG"),
 }
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 def minor_items_pending(session: Session, application_id: int) -> bool:
@@ -66,6 +71,27 @@ def apply_effects(session: Session, application: Application, marks: list[instan
             bar_enterprise(session, application, months)
         if props.get("minor_items") and mark.values.get("minor_items"):
             record_minor_items(session, application, mark, mark.values["minor_items"], opened or [])
+        if props.get("filings") and mark.values.get("filings"):
+            record_filings(session, application, mark, mark.values["filings"])
+
+
+def record_filings(session: Session, application: Application, mark: instances.Mark, items) -> None:
+    """Items done by filing (备案) are done at once: each gets its filing number and time, and the commitment it
+    rests on where the application committed to it (the process declares them: `filings` gives a list of items)."""
+    if not isinstance(items, list) or len(items) > 20 or not all(isinstance(i, str) and 0 < len(i) <= 100 for i in items):
+        raise instances.EngineError(mark.bpmn_id, f"filings must give a list of item codes, not {str(items)[:200]}")
+    committed = set(application.committed_items or [])
+    commitment_id = session.scalar(select(Commitment.id).where(Commitment.application_id == application.id)
+                                   .order_by(Commitment.id).limit(1)) if committed else None
+    moment = now()
+    year = moment.astimezone(CHINA).strftime("%Y")
+    numbers = []
+    for item in dict.fromkeys(items):
+        number = f"BA{year}-{application.id:06d}-{secrets.token_hex(3).upper()}"
+        session.add(Filing(application_id=application.id, item=item, number=number, filed_at=moment,
+                           source_task_id=mark.id, commitment_id=commitment_id if item in committed else None))
+        numbers.append({"item": item, "item_name": item_name(item), "number": number})
+    record(session, application.id, "system", "filings_recorded", {"filings": numbers, "filed_at": moment})
 
 
 def record_minor_items(session: Session, application: Application, mark: instances.Mark, declared,
@@ -126,10 +152,12 @@ def issue_certificates(session: Session, application: Application, mark: instanc
                 raise instances.EngineError(entered.get("source") or mark.bpmn_id,
                                             f"no certificate number was entered for {name} ({code})")
             number = f"{prefix}{issued_at.astimezone(CHINA).strftime('%Y')}-{application.id:06d}-{secrets.token_hex(3).upper()}"
+        start_by = add_months(issued_at.astimezone(CHINA), PERMIT_START_MONTHS).date() \
+            if code == "construction_permit" else None
         session.add(Certificate(
             application_id=application.id, code=code, name=name, source_task_id=mark.id, number=number,
             conditions=entered.get("conditions"), verification_code=secrets.token_hex(5).upper(), status="valid",
-            issued_at=issued_at))
+            issued_at=issued_at, start_by=start_by))
     record(session, application.id, "system", "certificates_issued",
            {"codes": [c["code"] for c in certificates], "issued_at": issued_at})
 
@@ -142,10 +170,23 @@ def revoke_certificates(session: Session, application: Application, mark: instan
 
 
 def move_commitments(session: Session, application: Application, status: str) -> None:
+    """A breach writes the bad-credit record at once (the enterprise loses commitment tracks while it stands);
+    a rectification marks it rectified; a revocation bars (bar_enterprise)."""
     moment = now()
     for commitment in session.scalars(select(Commitment).where(Commitment.application_id == application.id)):
         commitment.status, commitment.status_changed_at = status, moment
     record(session, application.id, "system", f"commitment_{status}", {})
+    if status == "broken":
+        reason = (f"申请 {application.id} 的信用承诺经核查未履行 (the commitment on application {application.id} was "
+                  "found broken at verification)")
+        session.add(CreditRecord(enterprise_id=application.enterprise_id, application_id=application.id,
+                                 kind="broken_commitment", reason=reason, recorded_at=moment))
+        record(session, application.id, "system", "credit_record_written", {"kind": "broken_commitment"})
+    elif status == "rectified":
+        session.execute(update(CreditRecord).where(CreditRecord.application_id == application.id,
+                                                   CreditRecord.kind == "broken_commitment",
+                                                   CreditRecord.rectified_at.is_(None)).values(rectified_at=moment))
+        record(session, application.id, "system", "credit_record_rectified", {"kind": "broken_commitment"})
 
 
 def bar_enterprise(session: Session, application: Application, months: int) -> None:
@@ -153,8 +194,14 @@ def bar_enterprise(session: Session, application: Application, months: int) -> N
     enterprise = session.get(Enterprise, application.enterprise_id)
     until = add_months(now(), months)
     reason = f"申请 {application.id} 的信用承诺未履行且逾期未整改 (commitment on application {application.id} broken and not rectified)"
-    session.add(CreditRecord(enterprise_id=enterprise.id, application_id=application.id, kind="broken_commitment",
-                             reason=reason, recorded_at=now(), barred_until=until))
+    breach = session.scalar(select(CreditRecord).where(CreditRecord.application_id == application.id,
+                                                       CreditRecord.kind == "broken_commitment",
+                                                       CreditRecord.rectified_at.is_(None)).order_by(CreditRecord.id.desc()))
+    if breach is None:  # a process that bars without a verified breach first
+        breach = CreditRecord(enterprise_id=enterprise.id, application_id=application.id, kind="broken_commitment",
+                              recorded_at=now())
+        session.add(breach)
+    breach.reason, breach.barred_until = reason, until
     if enterprise.barred_until is None or enterprise.barred_until < until:
         enterprise.barred_until, enterprise.barred_reason = until, reason
     record(session, application.id, "system", "enterprise_barred",

@@ -350,9 +350,10 @@ def save(instance: Instance) -> Saved:
         return Saved()
     changes: dict = {**instance.application_writes, "state": snapshot.state,
                      "state_version": application.state_version + 1}
-    required = snapshot.data.get("required_items")
-    if isinstance(required, list):
-        changes["required_items"] = [str(item)[:100] for item in required][:100]
+    for key in ("required_items", "committed_items"):
+        items = snapshot.data.get(key)
+        if isinstance(items, list):
+            changes[key] = [str(item)[:100] for item in items][:100]
     # New inbox rows carry the application as this command leaves it (a corrected project name, say).
     current = Row(**{**vars(application), **instance.application_writes})
     saved, outstanding = project_tasks(session, current, instance.definition, snapshot.tasks,

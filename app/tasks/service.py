@@ -17,6 +17,7 @@ from app.common.pagination import PageParams, paginate
 from app.common.search import contains
 from app.db import Database
 from app.departments import directory
+from app.documents import service as documents
 from app.errors import Conflict, Invalid, NotFound
 from app.instances import kernel
 from app.tasks.models import Task
@@ -192,6 +193,7 @@ def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: s
         problems = schema_errors(task.form, data, ["body", "data"], instance.definition.forms)
         if problems:
             raise Invalid(problems)
+        documents.attach_from_form(session, actor, instance.application.id, data, ["body", "data"])
         payload = {**data, "decision": decision, "opinion": opinion}
         if items_to_supplement:
             payload["items_to_supplement"] = items_to_supplement

@@ -23,7 +23,7 @@ REVIEWS = ("ecology-environment", "water-affairs")
 
 
 def accepted(client) -> dict:
-    app = submit(client)
+    app = submit(client, project(land_area_ha=6))  # 6 ha: a soil-water report book, reviewed by water-affairs
     decide(client, open_task(client, app["id"], "service-window"))
     return application(client, app["id"])
 
@@ -31,7 +31,7 @@ def accepted(client) -> dict:
 def test_two_departments_return_at_once_and_each_answer_resumes_exactly_its_own(client):
     app = accepted(client)
     eco_items = [{"item": "环境影响报告表", "reason": "缺少环境风险评价章节"}]
-    water_items = [{"item": "水土保持方案报告表", "reason": "土石方平衡表数据不一致"}]
+    water_items = [{"item": "水土保持方案报告书", "reason": "土石方平衡表数据不一致"}]
     decide(client, open_task(client, app["id"], "ecology-environment"), "return", items=eco_items, opinion="请补正环评")
     decide(client, open_task(client, app["id"], "water-affairs"), "return", items=water_items, opinion="请补正水保")
     seen = application(client, app["id"], "acme")
@@ -206,7 +206,7 @@ def test_certificates_carry_what_the_department_entered_and_verify_without_sign_
     assert r.status_code == 200
     assert r.json() == {"name": certificate["name"], "number": certificate["number"], "holder": "acme 有限公司",
                         "issued_at": certificate["issued_at"], "status": "valid", "status_name": "有效",
-                        "revoked_at": None}
+                        "revoked_at": None, "start_by": certificate["start_by"], "started_on": None}
     assert client.get("/api/v1/certificates/verify", params={"code": "DEADBEEF00"}).status_code == 404
 
 

@@ -134,10 +134,13 @@ def test_commitment_broken_not_rectified_revokes_and_bars(client, db):
 
     until = datetime.fromisoformat(me["enterprise"]["barred_until"]).astimezone(CHINA).strftime("%Y-%m-%d")
     assert "barred" in message and until in message
-    # the bar is for commitment-based tracks only; ordinary parallel review stays open
-    from tests.helpers import submit
+    # the bar is for commitment-based tracks only: a parallel review that commits nothing stays open (a 6-ha site
+    # needs the soil-water report book, reviewed, instead of the report form done on commitment)
+    from tests.helpers import project, submit
 
-    submit(client)
+    plain = project(land_area_ha=6)
+    del plain["commitment"]
+    submit(client, plain)
 
 
 def test_a_refused_certificate_rejects_the_application(client):

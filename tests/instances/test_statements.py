@@ -2,7 +2,7 @@
 rows a page or an application's history holds."""
 from __future__ import annotations
 
-from tests.helpers import Statements, auth, decide, open_task, submit
+from tests.helpers import Statements, auth, decide, open_task, project, submit
 
 CLAIM, COMPLETE, INBOX_PAGE, DETAIL = 5, 15, 4, 10  # the targets of the kernel issue
 
@@ -39,7 +39,7 @@ def test_an_inbox_page_costs_the_same_for_one_row_and_for_fifty(client, db):
 
 
 def test_an_application_detail_costs_the_same_however_long_its_history(client, db):
-    app = submit(client)
+    app = submit(client, project(land_area_ha=6))  # reviewed by ecology and water-affairs (a report book)
     with Statements(db) as young:
         client.get(f"/api/v1/applications/{app['id']}", headers=auth("acme"))
     decide(client, open_task(client, app["id"], "service-window"))
@@ -47,5 +47,5 @@ def test_an_application_detail_costs_the_same_however_long_its_history(client, d
         decide(client, open_task(client, app["id"], department))
     with Statements(db) as old:
         detail = client.get(f"/api/v1/applications/{app['id']}", headers=auth("acme")).json()
-    assert len(detail["timeline"]) > 8 and len(detail["open_tasks"]) >= 2
+    assert len(detail["timeline"]) > 8 and len(detail["open_tasks"]) >= 1
     assert young.count == old.count <= DETAIL, str(old)
