@@ -43,6 +43,11 @@ class CertificateStatus(Labelled):
     REVOKED = "revoked"
     EXPIRED = "expired"
 
+
+class CreditRecordKind(Labelled):
+    BROKEN_COMMITMENT = "broken_commitment"
+
+
 LABELS.update({
     TaskStatus.OPEN: "待认领",
     TaskStatus.CLAIMED: "办理中",
@@ -56,6 +61,7 @@ LABELS.update({
     CertificateStatus.VALID: "有效",
     CertificateStatus.REVOKED: "已撤销",
     CertificateStatus.EXPIRED: "已失效（逾期未开工）",
+    CreditRecordKind.BROKEN_COMMITMENT: "信用承诺未履行",
 })
 
 # What each audit event means, as the timeline shows it.
@@ -67,7 +73,7 @@ EVENT_LABELS = {
     "minor_items_fulfilled": "补齐容缺材料", "certificates_issued": "证照核发", "certificates_revoked": "证照撤销",
     "commitment_verified": "承诺核查通过", "commitment_broken": "承诺未履行", "commitment_rectified": "整改完成",
     "commitment_revoked": "承诺撤销", "enterprise_barred": "失信限制", "withdrawn": "撤回申请", "incident": "流程故障",
-    "filings_recorded": "备案办结", "credit_record_written": "记入失信记录", "credit_record_rectified": "失信记录标注已整改",
+    "filings_recorded": "备案办结", "completion_declared": "竣工验收申请", "credit_record_written": "记入失信记录", "credit_record_rectified": "失信记录标注已整改",
     "permit_extended": "施工许可延期", "construction_started": "开工",
 }
 

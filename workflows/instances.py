@@ -202,7 +202,7 @@ def load(spec: ProcessSpec, state: str) -> BpmnWorkflow:
 _STATES = {TaskState.READY: "ready", TaskState.COMPLETED: "completed", TaskState.CANCELLED: "cancelled"}
 
 
-META_PROPERTIES = ("stage_name", "handover", "team", "waiting_status")
+META_PROPERTIES = ("stage_name", "handover", "team", "waiting_status", "answer_event", "opens_leg")
 
 
 def user_tasks(wf: BpmnWorkflow, departments: set[str] | None = None) -> list[UserTaskView]:

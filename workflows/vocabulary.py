@@ -20,6 +20,7 @@ class ApplicationStatus(Labelled):
     IN_REVIEW = "in_review"
     AWAITING_SUPPLEMENT = "awaiting_supplement"
     RECTIFYING = "rectifying"
+    UNDER_CONSTRUCTION = "under_construction"  # the relay between its permit and the completion declaration
     APPROVED = "approved"
     APPROVED_PENDING_ITEMS = "approved_pending_items"  # approved while minor items promised at 容缺受理 are missing
     REJECTED = "rejected"
@@ -37,6 +38,7 @@ LABELS: dict[Labelled, str] = {
     ApplicationStatus.IN_REVIEW: "审查中",
     ApplicationStatus.AWAITING_SUPPLEMENT: "待补正",
     ApplicationStatus.RECTIFYING: "整改中",
+    ApplicationStatus.UNDER_CONSTRUCTION: "施工中（待竣工验收申请）",
     ApplicationStatus.APPROVED: "已办结（准予许可）",
     ApplicationStatus.APPROVED_PENDING_ITEMS: "准予许可（容缺材料待补齐）",
     ApplicationStatus.REJECTED: "不予许可",
@@ -47,7 +49,8 @@ LABELS: dict[Labelled, str] = {
     Decision.RETURN: "退回补正",
 }
 
-ACTIVE_STATUSES = frozenset({ApplicationStatus.IN_REVIEW, ApplicationStatus.AWAITING_SUPPLEMENT})
+ACTIVE_STATUSES = frozenset({ApplicationStatus.IN_REVIEW, ApplicationStatus.AWAITING_SUPPLEMENT,
+                             ApplicationStatus.UNDER_CONSTRUCTION})
 DECIDED_STATUSES = frozenset({ApplicationStatus.APPROVED, ApplicationStatus.APPROVED_PENDING_ITEMS,
                               ApplicationStatus.REJECTED})
 ENDED_STATUSES = frozenset({ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED, ApplicationStatus.REVOKED})

@@ -105,7 +105,10 @@ class RelayLeg(BaseModel):
     leg: str
     name: str | None
     lead_department: str | None
-    team: list[str]
+    lead_department_name: str | None = None
+    team: list[str] = Field(description="the team (专班): every leg has development-reform, natural-resources and "
+                                        "housing-construction, with the leg's other departments")
+    team_names: list[str] = Field(default_factory=list)
     handover_opened_at: Moment
     handover_due_at: Moment | None
     taken_over_at: Moment | None
@@ -123,13 +126,15 @@ class RelayOut(BaseModel):
     legs: list[RelayLeg]
     baton: Baton | None = Field(description="the leg whose team holds the dossier now")
     handing_over_to: str | None = Field(description="the leg waiting to take over (接棒)")
+    awaiting_declaration: str | None = Field(default=None, description="the leg that opens when the enterprise "
+                                             "declares (completion: 竣工验收申请); the project is being built")
 
 
 class ApplicationOut(BaseModel):
     id: int
     process: str
     version: int
-    status: str = Field(description="in_review, awaiting_supplement, rectifying, approved, approved_pending_items, rejected, withdrawn, revoked")
+    status: str = Field(description="in_review, awaiting_supplement, rectifying, under_construction, approved, approved_pending_items, rejected, withdrawn, revoked")
     status_name: str = Field(description="the status in Chinese (审查中, 待补正, 已办结（准予许可）…)")
     stage: str | None = Field(description="the step or relay leg the open tasks belong to")
     stage_name: str | None

@@ -109,7 +109,7 @@ def detail(session: Session, app, actor: Actor) -> ApplicationOut:
                             select(MinorItems.items, MinorItems.delivered, MinorItems.promised_date,
                                    MinorItems.fulfilled_at)
                             .where(MinorItems.application_id == app.id).order_by(MinorItems.id))],
-        "relay": relay_view(app, every_task),
+        "relay": relay_view(app, every_task, names),
     })
 
 
@@ -132,7 +132,7 @@ def within_time_limit(app: Application) -> bool | None:
     return app.decided_at <= app.due_at
 
 
-def relay_view(app: Application, every_task: list[Task]) -> dict | None:
+def relay_view(app: Application, every_task: list[Task], names: dict) -> dict | None:
     """The 4×100 relay: each leg's take-over (接棒) task, its deadline and time, and who holds the baton now."""
     legs = []
     for task in every_task:
@@ -142,7 +142,9 @@ def relay_view(app: Application, every_task: list[Task]) -> dict | None:
         if not leg:
             continue
         team = [d for d in (task.meta.get("team") or "").split(",") if d]
-        legs.append({"leg": leg, "name": task.meta.get("stage_name"), "lead_department": task.department, "team": team,
+        legs.append({"leg": leg, "name": task.meta.get("stage_name"), "lead_department": task.department,
+                     "lead_department_name": names.get(task.department, task.department), "team": team,
+                     "team_names": [names.get(d, d) for d in team],
                      "handover_opened_at": task.created_at, "handover_due_at": task.due_at,
                      "taken_over_at": task.completed_at if task.status == TaskStatus.COMPLETED else None,
                      "taken_over_on_time": (task.completed_at <= task.due_at)
@@ -150,14 +152,19 @@ def relay_view(app: Application, every_task: list[Task]) -> dict | None:
                      "finished": False})
     if not legs:
         return None
+    # a leg that opens on the applicant's word (竣工验收申请): until then the project is being built
+    declaring = next((t.meta["opens_leg"] for t in every_task
+                      if t.status in OUTSTANDING and (t.meta or {}).get("opens_leg")), None)
     for leg in legs[:-1]:
         leg["finished"] = True  # the next leg's take-over opens only when this leg's items are all done
-    legs[-1]["finished"] = app.status == ApplicationStatus.APPROVED and legs[-1]["taken_over_at"] is not None
+    legs[-1]["finished"] = (app.status == ApplicationStatus.APPROVED and legs[-1]["taken_over_at"] is not None
+                            or declaring is not None)
     holder = next((leg for leg in reversed(legs) if leg["taken_over_at"] is not None and not leg["finished"]), None)
     waiting = next((leg for leg in legs if leg["taken_over_at"] is None), None)
     return {"legs": legs,
             "baton": {"leg": holder["leg"], "department": holder["lead_department"], "team": holder["team"]} if holder else None,
-            "handing_over_to": waiting["leg"] if waiting and app.status in ACTIVE_STATUSES else None}
+            "handing_over_to": waiting["leg"] if waiting and app.status in ACTIVE_STATUSES else None,
+            "awaiting_declaration": declaring}
 
 
 def submit(db: Database, actor: Actor, *, process: str, project: dict, document_ids: list[str],
@@ -326,13 +333,16 @@ def supplement(db: Database, actor: Actor, application_id: int, request_id: int 
             instance.run("complete", task_id=task.id, payload=payload, updates={"project": project} if changes else None)
         except TaskNotReady:
             raise Conflict(f"the supplement task of application {app.id} is no longer open; reload")
-        session.add(Supplement(application_id=app.id, task_id=task.id, note=note, documents=attached,
-                               submitted_by_id=actor.id, submitted_at=now()))
+        # an applicant task may be other than a supplement (竣工验收申请): it names its own event
+        event = (task.meta or {}).get("answer_event") or "supplement_submitted"
+        if event == "supplement_submitted":
+            session.add(Supplement(application_id=app.id, task_id=task.id, note=note, documents=attached,
+                                   submitted_by_id=actor.id, submitted_at=now()))
         instance.write_task(task.id, completed_by_id=actor.id, completed_by_name=actor.username, data=payload)
         if request is not None:
             request.status, request.answered_at = "answered", now()
             request.answer = {"note": note, "documents": attached, "corrections": corrections}
-        record(session, app.id, actor.username, "supplement_submitted",
+        record(session, app.id, actor.username, event,
                {"task_id": task.id, "request": request.id if request else None,
                 "department": request.department if request else None, "note": note, "documents": attached})
         if changes:

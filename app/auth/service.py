@@ -17,7 +17,7 @@ from app.common.moments import moment_text
 from app.db import Database
 from app.departments.models import Department
 from app.errors import Invalid, Unauthorized
-from app.vocabulary import STAFF_ROLES, Role
+from app.vocabulary import STAFF_ROLES, CreditRecordKind, Role
 from workflows.calendar import CHINA
 from workflows.text import unstorable_char
 
@@ -160,8 +160,14 @@ def me(db: Database, actor: Actor) -> dict:
         enterprise = None
         if user.enterprise is not None:
             e = user.enterprise
+            records = session.scalars(select(CreditRecord).where(CreditRecord.enterprise_id == e.id)
+                                      .order_by(CreditRecord.id))
             enterprise = {"credit_code": e.credit_code, "name": e.name,
-                          "barred_until": moment_text(e.barred_until) if e.barred_until else None}
+                          "barred_until": moment_text(e.barred_until) if e.barred_until else None,
+                          "credit_records": [{"application_id": r.application_id, "kind": r.kind,
+                                              "kind_name": CreditRecordKind(r.kind).label, "reason": r.reason,
+                                              "recorded_at": r.recorded_at, "rectified_at": r.rectified_at,
+                                              "barred_until": r.barred_until} for r in records]}
         return {"username": user.username, "role": user.role, "display_name": user.display_name,
                 "departments": user.departments, "enterprise": enterprise}
 
@@ -177,7 +183,7 @@ def commitment_bar(session: Session, enterprise_id: int | None) -> str | None:
         return (f"企业 {enterprise.credit_code} 因失信被暂停适用告知承诺制至 {until}（北京时间）：{enterprise.barred_reason}. "
                 f"The enterprise is barred from commitment-based tracks until {until} (Beijing time).")
     breach = session.execute(select(CreditRecord.application_id, CreditRecord.recorded_at).where(
-        CreditRecord.enterprise_id == enterprise.id, CreditRecord.kind == "broken_commitment",
+        CreditRecord.enterprise_id == enterprise.id, CreditRecord.kind == CreditRecordKind.BROKEN_COMMITMENT,
         CreditRecord.rectified_at.is_(None), CreditRecord.barred_until.is_(None)).limit(1)).first()
     if breach is not None:
         at = breach.recorded_at.astimezone(CHINA).strftime("%Y-%m-%d")

@@ -21,7 +21,7 @@ from app.audit.service import record
 from app.auth.models import Enterprise
 from app.clock import now
 from app.errors import Invalid
-from app.vocabulary import item_name
+from app.vocabulary import CreditRecordKind, item_name
 from workflows import instances
 from workflows.calendar import CHINA, add_months
 
@@ -180,13 +180,13 @@ def move_commitments(session: Session, application: Application, status: str) ->
         reason = (f"申请 {application.id} 的信用承诺经核查未履行 (the commitment on application {application.id} was "
                   "found broken at verification)")
         session.add(CreditRecord(enterprise_id=application.enterprise_id, application_id=application.id,
-                                 kind="broken_commitment", reason=reason, recorded_at=moment))
-        record(session, application.id, "system", "credit_record_written", {"kind": "broken_commitment"})
+                                 kind=CreditRecordKind.BROKEN_COMMITMENT, reason=reason, recorded_at=moment))
+        record(session, application.id, "system", "credit_record_written", {"kind": CreditRecordKind.BROKEN_COMMITMENT})
     elif status == "rectified":
         session.execute(update(CreditRecord).where(CreditRecord.application_id == application.id,
-                                                   CreditRecord.kind == "broken_commitment",
+                                                   CreditRecord.kind == CreditRecordKind.BROKEN_COMMITMENT,
                                                    CreditRecord.rectified_at.is_(None)).values(rectified_at=moment))
-        record(session, application.id, "system", "credit_record_rectified", {"kind": "broken_commitment"})
+        record(session, application.id, "system", "credit_record_rectified", {"kind": CreditRecordKind.BROKEN_COMMITMENT})
 
 
 def bar_enterprise(session: Session, application: Application, months: int) -> None:
@@ -195,10 +195,10 @@ def bar_enterprise(session: Session, application: Application, months: int) -> N
     until = add_months(now(), months)
     reason = f"申请 {application.id} 的信用承诺未履行且逾期未整改 (commitment on application {application.id} broken and not rectified)"
     breach = session.scalar(select(CreditRecord).where(CreditRecord.application_id == application.id,
-                                                       CreditRecord.kind == "broken_commitment",
+                                                       CreditRecord.kind == CreditRecordKind.BROKEN_COMMITMENT,
                                                        CreditRecord.rectified_at.is_(None)).order_by(CreditRecord.id.desc()))
     if breach is None:  # a process that bars without a verified breach first
-        breach = CreditRecord(enterprise_id=enterprise.id, application_id=application.id, kind="broken_commitment",
+        breach = CreditRecord(enterprise_id=enterprise.id, application_id=application.id, kind=CreditRecordKind.BROKEN_COMMITMENT,
                               recorded_at=now())
         session.add(breach)
     breach.reason, breach.barred_until = reason, until

@@ -149,3 +149,63 @@ def test_a_refused_certificate_rejects_the_application(client):
     decide(client, first, "reject")
     done = application(client, app["id"], "acme")
     assert done["status"] == "rejected" and done["certificates"] == [] and done["open_tasks"] == []
+
+
+# ---------------------------------------------------------------- scope: what a commitment may stand in for
+
+def test_a_chemical_plant_in_a_sensitive_area_is_refused_naming_each_decision_it_needs(client, db):
+    r = submit_fast(client, industry="chemical", sensitive_area=True, annual_energy_tce=12000, land_area_ha=6)
+    assert r.status_code == 422, r.text
+    named = {e["loc"][-1]: e["msg"] for e in r.json()["detail"]}
+    assert set(named) == {"sensitive_area", "industry", "annual_energy_tce", "land_area_ha"}, named
+    assert "环境敏感区" in named["sensitive_area"]
+    assert "环境影响报告书审批" in named["industry"] and "eia_report_book" in named["industry"]
+    assert "自治区节能审查" in named["annual_energy_tce"] and "水土保持方案报告书审批" in named["land_area_ha"]
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Application)) == 0
+
+
+@pytest.mark.parametrize("changes, field", [
+    (dict(industry="chemical"), "industry"),                 # EIA report book, also outside sensitive areas
+    (dict(annual_energy_tce=10000), "annual_energy_tce"),     # provincial energy review
+    (dict(earthwork_m3=60000), "land_area_ha"),              # soil-water report book, from the earthwork
+    (dict(industry="agricultural_facility", sensitive_area=True), "sensitive_area"),  # a report form, but ecology
+])
+def test_each_decision_a_commitment_cannot_stand_in_for_refuses_alone(client, changes, field):
+    r = submit_fast(client, **changes)
+    assert r.status_code == 422, r.text
+    assert [e["loc"][-1] for e in r.json()["detail"]] == [field]
+
+
+def test_covered_items_are_recorded_as_committed_and_registrations_as_filings(client):
+    # general manufacturing, 2000 tce, 1.2 ha: an EIA report form, a local energy review, a soil-water report form
+    app = submit_fast(client).json()
+    assert set(app["committed_items"]) == {"eia_report_form", "energy_review_local", "swc_report_form"}
+    assert set(app["required_items"]) >= set(app["committed_items"])
+    done = issue_all(client, app["id"])
+    assert [f["item"] for f in done["filings"]] == ["enterprise_filing"]
+    [filing] = done["filings"]
+    assert filing["item_name"] == "企业投资项目备案" and filing["number"].startswith("BA2026-")
+    assert filing["filed_at"][:16] == done["certificates"][0]["issued_at"][:16]  # filed as the certificates issue
+
+
+def test_a_breach_writes_the_credit_record_at_once_and_bars_while_rectifying(client):
+    app = submit_fast(client).json()
+    issue_all(client, app["id"])
+    decide(client, verification_task(client, app["id"]), "reject", data={"findings": "未按承诺完成配套设施"})
+    me = client.get("/api/v1/me", headers=auth("acme")).json()["enterprise"]
+    [record] = me["credit_records"]
+    assert record["application_id"] == app["id"] and record["kind_name"] == "信用承诺未履行"
+    assert record["recorded_at"].endswith("+08:00") and record["rectified_at"] is None and record["barred_until"] is None
+    assert me["barred_until"] is None  # no bar yet: the rectification window runs
+    r = submit_fast(client)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "project", "commitment"]
+    assert f"申请 {app['id']}" in r.json()["detail"][0]["msg"] and "rectified" in r.json()["detail"][0]["msg"]
+    # rectified in time: the record stays, marked, and commitment tracks open again
+    client.post(f"/api/v1/applications/{app['id']}/supplements", headers=auth("acme"), json={"note": "已完成整改"})
+    decide(client, verification_task(client, app["id"], "整改核查"), "approve", data={"findings": "整改到位"})
+    [record] = client.get("/api/v1/me", headers=auth("acme")).json()["enterprise"]["credit_records"]
+    assert record["rectified_at"] is not None and record["rectified_at"].endswith("+08:00")
+    assert submit_fast(client).status_code == 201
+    events = [e["event"] for e in application(client, app["id"], "acme")["timeline"]]
+    assert events.index("credit_record_written") < events.index("credit_record_rectified")
