@@ -41,7 +41,8 @@ class Actor:
 
 def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
-        raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {actor.role}")
+        raise Forbidden(f"此操作须由{'或'.join(Role(r).label for r in roles)}办理，您是{Role(actor.role).label} / this needs "
+                        f"the role {' or '.join(roles)}; you are {actor.role}")
 
 
 # ---------------------------------------------------------------- applications
@@ -67,7 +68,8 @@ def require_see_application(session: Session, actor: Actor, application_id: int)
 def require_applicant(actor: Actor, application: Application) -> None:
     """Acting for an application (supplement, withdraw) belongs to its enterprise."""
     if actor.role != Role.ENTERPRISE or application.enterprise_id != actor.enterprise_id:
-        raise Forbidden(f"only the applying enterprise can do this for application {application.id}")
+        raise Forbidden(f"仅申请企业可办理申请 {application.id} 的此项操作 / only the applying enterprise can do this for "
+                        f"application {application.id}")
 
 
 # ---------------------------------------------------------------- tasks
@@ -75,13 +77,13 @@ def require_applicant(actor: Actor, application: Application) -> None:
 
 def require_inbox(actor: Actor) -> None:
     if not (actor.is_department_staff or actor.is_admin):
-        raise Forbidden("the inbox is for department staff")
+        raise Forbidden("待办箱仅供部门工作人员使用 / the inbox is for department staff")
 
 
 def visible_tasks(actor: Actor, department: str | None = None) -> ColumnElement[bool]:
     """The department tasks `actor` may list: its departments' (one of them, if asked), or any for an admin."""
     if department is not None and not actor.is_admin and department not in actor.departments:
-        raise Forbidden(f"you are not a member of {department}")
+        raise Forbidden(f"您不属于部门 {department} / you are not a member of {department}")
     condition = Task.for_applicant.is_(False)
     if department is not None:
         return condition & (Task.department == department)
@@ -91,23 +93,24 @@ def visible_tasks(actor: Actor, department: str | None = None) -> ColumnElement[
 def require_work_on(actor: Actor, task: Task) -> None:
     """Seeing, claiming and deciding a department task belong to that department (and to admins)."""
     if task.for_applicant:
-        raise Forbidden("this task is the applicant's: answer it with a supplement")
+        raise Forbidden("此任务由申请人办理，请通过补正答复 / this task is the applicant's: answer it with a supplement")
     if actor.is_admin:
         return
     if not actor.is_department_staff or task.department not in actor.departments:
-        raise Forbidden(f"task {task.id} belongs to department {task.department}, not one of yours")
+        raise Forbidden(f"任务 {task.id} 属于部门 {task.department}，不是您所在的部门 / task {task.id} belongs to department "
+                        f"{task.department}, not one of yours")
 
 
 def require_lead_of(actor: Actor, department: str | None) -> None:
     """Assigning and releasing someone else's task belong to the department's lead (and to admins)."""
     if not (actor.is_admin or actor.is_lead_of(department)):
-        raise Forbidden(f"only a lead of {department} can do this")
+        raise Forbidden(f"仅 {department} 的科室负责人可办理 / only a lead of {department} can do this")
 
 
 def require_staff_of(actor: Actor, department: str) -> None:
     """A department's own decisions outside a task (a permit's extension) belong to its staff."""
     if not (actor.is_department_staff and department in actor.departments):
-        raise Forbidden(f"only staff of {department} can do this")
+        raise Forbidden(f"仅 {department} 的工作人员可办理 / only staff of {department} can do this")
 
 
 def require_holder_or_staff_of(actor: Actor, application: Application, department: str) -> None:
@@ -116,7 +119,8 @@ def require_holder_or_staff_of(actor: Actor, application: Application, departmen
         return
     if actor.is_department_staff and department in actor.departments:
         return
-    raise Forbidden(f"only the holder of application {application.id}'s permit or staff of {department} can do this")
+    raise Forbidden(f"仅申请 {application.id} 的持证企业或 {department} 的工作人员可办理 / only the holder of application "
+                        f"{application.id}'s permit or staff of {department} can do this")
 
 
 def may_be_assigned(role: Role, departments: list[str], department: str | None) -> bool:

@@ -3,7 +3,7 @@ enterprises. Each marked task's effects are applied exactly once, in the transac
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import io
 
 from rich.console import Console
 from rich.table import Table
@@ -13,6 +14,7 @@ from app.auth.models import User
 from app.auth.service import add_user, credit_code_check_char, to_actor
 from app.config import Settings
 from app.db import Database
+from app.documents import service as documents
 from app.common.pagination import PageParams
 from app.processes.service import latest_definition, start_form_of
 from app.tasks import service as tasks
@@ -38,9 +40,11 @@ USERS = [
 ]
 
 
-def _decide(db: Database, application_id: int, decisions: dict[str, str], *, until_done: bool) -> None:
+def _decide(db: Database, settings: Settings, application_id: int, decisions: dict[str, str], *,
+            until_done: bool) -> None:
     """Claim and decide open department tasks with the reviewer of each department, filling each form with its
-    first example. `until_done`: keep going until none is left (a rejection ends the rest)."""
+    first example (the documents it names uploaded for real). `until_done`: keep going until none is left (a
+    rejection ends the rest)."""
     with db.transaction() as session:
         reviewers = {u.departments[0]: to_actor(u) for u in session.scalars(select(User).where(User.role == "reviewer"))}
     admin = to_actor_by_name(db, "admin")
@@ -55,6 +59,12 @@ def _decide(db: Database, application_id: int, decisions: dict[str, str], *, unt
             data = copy.deepcopy((task.form.get("examples") or [{}])[0])
             if "certificate_number" in data:  # each certificate its own number, as the department would type it
                 data["certificate_number"] = f"呼证字第{application_id:04d}{task.id[:6].upper()}号"
+            for field in ("documents", "evidence"):  # an example's document ids exist nowhere: upload one
+                if data.get(field):
+                    pdf = io.BytesIO(b"%PDF-1.4\n% Baton demo document\n%%EOF\n")
+                    data[field] = [documents.upload(db, settings, actor, f"{task.name}.pdf", "application/pdf", pdf)["id"]]
+            if "checked_documents" in data:
+                data["checked_documents"] = []  # the demo applications were filed without documents
             tasks.complete(db, actor, task.id, decision, "材料齐全，符合要求" if decision == "approve" else "不符合审批条件",
                            data)
         if not until_done:
@@ -78,7 +88,7 @@ def populate(settings: Settings, console: Console) -> None:
                              enterprise_name="呼和浩特示例制造有限公司", display_name=display)
             fresh = session.scalar(select(Application.id).limit(1)) is None
         if fresh:
-            _sample_applications(db, console)
+            _sample_applications(db, settings, console)
         table = Table("user", "role", "departments", "password", title="demo users (sign in at /docs → Authorize)")
         for username, role, departments, _display in USERS:
             table.add_row(username, role, ", ".join(departments), DEMO_PASSWORD)
@@ -89,7 +99,7 @@ def populate(settings: Settings, console: Console) -> None:
         db.dispose()
 
 
-def _sample_applications(db: Database, console: Console) -> None:
+def _sample_applications(db: Database, settings: Settings, console: Console) -> None:
     with db.transaction() as session:
         missing = [p for p in DEMO_PROCESSES if latest_definition(session, p) is None]
     if missing:
@@ -119,20 +129,20 @@ def _sample_applications(db: Database, console: Console) -> None:
     accept(returned, "return")
     approved = submit("沙尔沁工业园区电子元件厂房")
     accept(approved)
-    _decide(db, approved.id, {}, until_done=True)
+    _decide(db, settings, approved.id, {}, until_done=True)
     rejected = submit("托克托县仓储物流中心")
     accept(rejected)
-    _decide(db, rejected.id, {"ecology-environment": "reject"}, until_done=True)
+    _decide(db, settings, rejected.id, {"ecology-environment": "reject"}, until_done=True)
     fast = submit("和林格尔新区装备制造厂房（拿地即开工）", "industrial_fast_track")
-    _decide(db, fast.id, {}, until_done=False)  # five certificates issued; post-verification now open
+    _decide(db, settings, fast.id, {}, until_done=False)  # five certificates issued; post-verification now open
     submit("土默特左旗新能源部件厂房（五证联发待办）", "industrial_fast_track")
     relay = submit("玉泉区康居花园住宅小区", "housing_relay")
     accept(relay)
     for _ in range(2):  # the land leg's take-over, then its items: the baton now waits for the planning team
-        _decide(db, relay.id, {}, until_done=False)
+        _decide(db, settings, relay.id, {}, until_done=False)
     joint = submit("呼和浩特新机场临空产业园会商", "joint_review")
     accept(joint)
-    _decide(db, joint.id, {}, until_done=False)  # the lead named three departments; they now give opinions
+    _decide(db, settings, joint.id, {}, until_done=False)  # the lead named three departments; they now give opinions
     listing = applications.list_applications(db, to_actor_by_name(db, "admin"), None, PageParams(1, 50))
     table = Table("id", "process", "project", "status", "stage", title="sample applications")
     for item in listing.items:
