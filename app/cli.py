@@ -1,4 +1,4 @@
-"""The `baton` command: serve, demo, migrate, deploy, user add."""
+"""The `baton` command: serve, worker, demo, migrate, deploy, calendar load, user add."""
 from __future__ import annotations
 
 import argparse
@@ -145,6 +145,74 @@ def cmd_demo(args, settings: Settings) -> int:
     return _serve(settings, args.host, args.port)
 
 
+def cmd_worker(args, settings: Settings) -> int:
+    """Timers, escalations and the calendar, with no server: run as many as the load needs (PostgreSQL)."""
+    import signal
+    import threading
+
+    from app.calendar import service as calendar_service
+    from app.db import Database
+    from app.platform.worker import run_forever
+
+    db = Database(settings.database_url)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    calendar_service.install(db)
+    console.print(f"baton worker on {settings.database_url.split('@')[-1]}: every {args.interval}s; Ctrl-C stops")
+    try:
+        run_forever(db, args.interval, stop)
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_calendar_load(args, settings: Settings) -> int:
+    """Load a year's official schedule from a JSON file: {"year", "source", "holidays": [{"name", "from", "to"}],
+    "workdays": [...]}; every open deadline in that year is recomputed."""
+    import json
+
+    from pydantic import ValidationError
+
+    from app.calendar import service as calendar_service
+    from app.calendar.schemas import YearIn
+    from app.auth.service import find_user, to_actor
+    from app.db import Database
+
+    path = Path(args.file)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        year = int(raw.pop("year"))
+        body = YearIn.model_validate(raw)
+    except (OSError, ValueError, KeyError, ValidationError) as exc:
+        err.print(f"[red]{path}: not a year's schedule:[/] {exc}")
+        return 2
+    db = Database(settings.database_url)
+    try:
+        calendar_service.install(db)
+        with db.transaction() as session:
+            user = find_user(session, args.admin)
+            actor = to_actor(user) if user is not None and user.role == Role.ADMIN else None
+        if actor is None:
+            err.print(f"[red]{args.admin!r} is not an administrator:[/] name one with --admin")
+            return 2
+        with console.status(f"loading {year} and recomputing the open deadlines in it …"):
+            result = calendar_service.load_year(db, actor, year, body.source, body.holidays, body.workdays)
+    except Invalid as exc:
+        for p in exc.detail:
+            err.print(f"[red]{'.'.join(map(str, p['loc']))}:[/] {p['msg']}")
+        return 1
+    finally:
+        db.dispose()
+    table = Table("节日", "from", "to", title=f"{year}（{result['source']}）")
+    for h in result["holidays"]:
+        table.add_row(h["name"], h["start"].isoformat(), h["end"].isoformat())
+    console.print(table)
+    console.print(f"调休上班: {', '.join(d.isoformat() for d in result['workdays']) or '—'}")
+    console.print(f"[green]✓[/] {year} loaded; {result['recomputed']} open deadlines recomputed")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="baton", description="Baton approval workflow engine")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +234,17 @@ def build_parser() -> argparse.ArgumentParser:
     deploy = sub.add_parser("deploy", help="deploy .bpmn/.dmn/form .json files")
     deploy.add_argument("files", nargs="+")
     deploy.set_defaults(func=cmd_deploy)
+
+    worker = sub.add_parser("worker", help="run timers, escalations and the calendar (any number, on PostgreSQL)")
+    worker.add_argument("--interval", type=float, default=0.5, help="seconds between passes that found nothing")
+    worker.set_defaults(func=cmd_worker)
+
+    cal = sub.add_parser("calendar", help="the holiday calendar")
+    cal_sub = cal.add_subparsers(dest="calendar_command", required=True)
+    load = cal_sub.add_parser("load", help="load a year's official schedule from a JSON file")
+    load.add_argument("file")
+    load.add_argument("--admin", default="admin", help="the administrator recorded as loading it")
+    load.set_defaults(func=cmd_calendar_load)
 
     user = sub.add_parser("user", help="manage users")
     user_sub = user.add_subparsers(dest="user_command", required=True)

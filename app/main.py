@@ -11,7 +11,10 @@ from sqlalchemy import text
 
 from app.applications.router import router as applications_router
 from app.audit.router import router as audit_router
+from app.calendar import service as calendar_service
+from app.calendar.router import router as calendar_router
 from app.certificates.router import router as certificates_router
+from app.common import clocks
 from app.auth.router import router as auth_router
 from app.auth.service import configure_sign_in
 from app.config import Settings, get_settings
@@ -21,6 +24,7 @@ from app.documents.router import router as documents_router
 from app.errors import ERROR_RESPONSES, install_handlers
 from app.guard import BodyLimits, RequestGuard
 from app.platform.worker import Worker
+from app.notifications.router import router as notifications_router
 from app.processes.router import router as processes_router
 from app.tasks.router import router as tasks_router
 from workflows import sandbox
@@ -40,6 +44,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        calendar_service.install(db)  # deadlines count on the database's holiday table
         worker = Worker(db, settings.worker_interval_seconds) if settings.worker_enabled else None
         if worker:
             worker.start()
@@ -58,11 +63,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     sandbox.configure(sandbox.Budget(settings.script_cpu_seconds, settings.script_memory_mb), settings.engine_processes)
     app.state.settings = settings
     app.state.db = db
+    clocks.configure(settings.sla_warning_share)
     install_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
     for router in (auth_router, departments_router, processes_router, applications_router, certificates_router, tasks_router,
-                   documents_router, audit_router):
+                   documents_router, audit_router, calendar_router, notifications_router):
         api.include_router(router, responses=ERROR_RESPONSES)
 
     @api.get("/healthz", tags=["health"], response_model=HealthOut, responses={503: {"model": HealthOut}},

@@ -9,3 +9,6 @@ from app.departments.models import Department  # noqa: F401
 from app.documents.models import Document  # noqa: F401
 from app.processes.models import DeployedFile, ProcessDefinition  # noqa: F401
 from app.tasks.models import Task  # noqa: F401
+from app.calendar.models import CalendarDay, CalendarYear, ItemTimeLimit  # noqa: F401
+from app.notifications.models import Notification, OutboxEvent, WebhookDelivery, WebhookSubscription  # noqa: F401
+from app.tasks.models import DeadlineExtension, SpecialProcedure  # noqa: F401

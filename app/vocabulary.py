@@ -48,6 +48,27 @@ class CreditRecordKind(Labelled):
     BROKEN_COMMITMENT = "broken_commitment"
 
 
+class SlaState(Labelled):
+    """Where an open deadline stands (app.common.clocks.sla_state decides)."""
+
+    ON_TIME = "on_time"
+    WARNING = "warning"
+    OVERDUE = "overdue"
+
+
+class SpecialProcedureKind(Labelled):
+    """特别程序: the clock stops while one runs (行政许可法 第四十五条: 听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审)."""
+
+    EXPERT_REVIEW = "expert_review"
+    HEARING = "hearing"
+    PUBLIC_NOTICE = "public_notice"
+    TECHNICAL_REVIEW = "technical_review"
+
+
+# Caps the rules set on a special procedure, in calendar days, by item (水利部令第53号: technical review ≤ 30 days).
+SPECIAL_PROCEDURE_CAPS = {(SpecialProcedureKind.TECHNICAL_REVIEW, "swc_report_book"): 30}
+
+
 LABELS.update({
     TaskStatus.OPEN: "待认领",
     TaskStatus.CLAIMED: "办理中",
@@ -62,6 +83,13 @@ LABELS.update({
     CertificateStatus.REVOKED: "已撤销",
     CertificateStatus.EXPIRED: "已失效（逾期未开工）",
     CreditRecordKind.BROKEN_COMMITMENT: "信用承诺未履行",
+    SlaState.ON_TIME: "正常",
+    SlaState.WARNING: "临期预警",
+    SlaState.OVERDUE: "已超期",
+    SpecialProcedureKind.EXPERT_REVIEW: "专家评审",
+    SpecialProcedureKind.HEARING: "听证",
+    SpecialProcedureKind.PUBLIC_NOTICE: "公示",
+    SpecialProcedureKind.TECHNICAL_REVIEW: "技术评审",
 })
 
 # What each audit event means, as the timeline shows it.
@@ -75,6 +103,9 @@ EVENT_LABELS = {
     "commitment_revoked": "承诺撤销", "enterprise_barred": "失信限制", "withdrawn": "撤回申请", "incident": "流程故障",
     "filings_recorded": "备案办结", "completion_declared": "竣工验收申请", "credit_record_written": "记入失信记录", "credit_record_rectified": "失信记录标注已整改",
     "permit_extended": "施工许可延期", "construction_started": "开工",
+    "calendar_loaded": "载入节假日安排", "deadline_recomputed": "办理期限重算", "deadline_extended": "延长办理期限",
+    "special_procedure_started": "启动特别程序（暂停计时）", "special_procedure_ended": "特别程序结束（恢复计时）",
+    "time_limit_changed": "调整事项时限", "task_warning": "临期预警", "task_overdue": "办理超期",
 }
 
 # The approval items the routing tables choose, and the certificates a process issues.

@@ -16,6 +16,7 @@ PG_ADMIN_URL = os.environ.get("BATON_TEST_PG", "postgresql+psycopg://postgres@12
 SHARED = PROJECT_ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 KEEP_TABLES = {"departments", "alembic_version", "process_definitions", "deployed_files", "users", "user_departments",
+               "calendar_years", "calendar_days", "item_time_limits",
                "enterprises"}
 
 

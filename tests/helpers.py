@@ -31,6 +31,7 @@ USERS = {
     "eco_lead": ("lead", ["ecology-environment"], None),
     "water": ("reviewer", ["water-affairs"], None),
     "devref": ("reviewer", ["development-reform"], None),
+    "devref_lead": ("lead", ["development-reform"], None),
     "housing": ("reviewer", ["housing-construction"], None),
     "natres": ("reviewer", ["natural-resources"], None),
     "registry": ("reviewer", ["real-estate-registry"], None),

@@ -52,7 +52,7 @@ APPLICANT = "applicant"
 DEFAULT_ACTIONS = Decision.codes()
 ALL_ACTIONS = frozenset(DEFAULT_ACTIONS)
 # Properties whose values are Python expressions, compiled at deploy time like scripts and conditions.
-EXPRESSION_PROPERTIES = ("time_limit", "department_from", "bar_enterprise", "minor_items", "filings")
+EXPRESSION_PROPERTIES = ("time_limit", "department_from", "bar_enterprise", "minor_items", "filings", "item")
 APPLICATION_STATUSES = ApplicationStatus.codes()
 
 

@@ -125,6 +125,7 @@ class UserTaskView:
     state: str  # ready, completed, cancelled
     stage: str | None
     meta: dict  # what views need besides: stage_name, handover leg, team
+    item: str | None = None  # the approval item its `item` expression names (its statutory limit applies)
 
 
 def _wrap(exc: Exception) -> EngineError:
@@ -219,6 +220,7 @@ def user_tasks(wf: BpmnWorkflow, departments: set[str] | None = None) -> list[Us
                           else task_department(spec, departments))
         state = _STATES[task.state]
         limit = _evaluate(task, props["time_limit"]) if state == "ready" and props.get("time_limit") else None
+        item = _evaluate(task, props["item"]) if state == "ready" and props.get("item") else None
         views.append(UserTaskView(
             id=str(task.id),
             bpmn_id=result_key(task),
@@ -232,6 +234,7 @@ def user_tasks(wf: BpmnWorkflow, departments: set[str] | None = None) -> list[Us
             state=state,
             stage=props.get("stage"),
             meta={k: props[k] for k in META_PROPERTIES if props.get(k)},
+            item=str(item)[:100] if item else None,
         ))
     return views
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime, utcnow_column_default
@@ -41,6 +41,12 @@ class Application(Base):
     state_version: Mapped[int] = mapped_column(Integer, default=1)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the process's own limit, e.g. one working day
+    # The process-level clock: runs from acceptance, stops while the applicant supplements.
+    time_limit: Mapped[str | None] = mapped_column(String(20))
+    clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first reached approved or rejected
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)

@@ -7,7 +7,7 @@ from app.common.moments import Moment
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.certificates.schemas import CertificateOut
-from app.tasks.schemas import EnterpriseRef, SupplementItem, TaskOut
+from app.tasks.schemas import DeadlineExtensionOut, EnterpriseRef, SpecialProcedureOut, SupplementItem, TaskOut
 
 
 class ApplicationIn(BaseModel):
@@ -159,6 +159,22 @@ class ApplicationOut(BaseModel):
     commitments: list[CommitmentOut]
     minor_items: list[MinorItemsOut]
     relay: RelayOut | None
+    time_limit: str | None = Field(default=None, description="the process's own limit, from acceptance")
+    sla_state: str | None = Field(default=None, description="on_time, warning or overdue, while the process's own "
+                                                            "limit runs")
+    sla_state_name: str | None = None
+    paused: bool = Field(default=False, description="the process's clock stands still (the applicant supplements)")
+    paused_since: Moment | None = None
+    paused_reason: str | None = None
+    working_days_used: int | None = None
+    working_days_left: int | None = None
+    due_provisional: bool = False
+    applicant_due_at: Moment | None = Field(default=None, description="what the applicant must do, by when: the "
+                                                                      "rectification deadline of a broken commitment (整改期限)")
+    deadline_extensions: list[DeadlineExtensionOut] = Field(default_factory=list,
+                                                            description="extensions of its tasks' deadlines, each with its reason")
+    special_procedures: list[SpecialProcedureOut] = Field(default_factory=list,
+                                                          description="special procedures during which a task's clock stood still")
 
 
 class ApplicationSummary(BaseModel):

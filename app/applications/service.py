@@ -23,6 +23,7 @@ from app.auth.policy import (
 )
 from app.certificates import service as certificates
 from app.clock import now
+from app.common import clocks
 from app.common.moments import moment_text, zone
 from app.common.search import contains
 from app.common.forms import schema_errors
@@ -32,8 +33,10 @@ from app.departments import directory
 from app.documents import service as documents
 from app.errors import Conflict, Invalid, NotFound
 from app.instances import kernel
+from app.notifications.outbox import emit
 from app.processes.service import active_definition, start_form_of
 from app.applications.schemas import ApplicationOut, ApplicationPage, ApplicationSummary
+from app.tasks import deadlines
 from app.tasks.service import describe_task, tasks_of
 from app.vocabulary import (
     ACTIVE_STATUSES,
@@ -41,6 +44,7 @@ from app.vocabulary import (
     OUTSTANDING,
     ApplicationStatus,
     Role,
+    SlaState,
     TaskStatus,
     event_name,
     item_name,
@@ -75,13 +79,26 @@ def detail(session: Session, app, actor: Actor) -> ApplicationOut:
     stage_name = next((t.meta.get("stage_name") for t in open_tasks if t.stage == app.stage), None)
     today = now().astimezone(CHINA).date()
     department_of = {t.id: t.department for t in every_task}
+    moment = now()
+    clock = clocks.clock_view(due_at=app.due_at if app.status in ACTIVE_STATUSES else None,
+                              warn=clocks.warn_at(app.clock_started_at, app.due_at)
+                              if app.due_at and app.clock_started_at else None,
+                              started_at=app.clock_started_at, paused_days=app.paused_days,
+                              paused_since=app.paused_since,
+                              paused_reason="申请人补正材料中，办理时限暂停计算" if app.paused_since else None,
+                              provisional=app.due_provisional, now=moment)
+    state = clock.pop("sla_state")
     return ApplicationOut.model_validate({
+        **clock, "sla_state": state, "sla_state_name": SlaState(state).label if state else None,
+        "time_limit": app.time_limit, **deadlines.of_application(session, app.id, staff=staff),
+        "applicant_due_at": min((t.due_at for t in open_tasks if t.for_applicant and t.due_at), default=None),
         **_summary_fields(app), "stage_name": stage_name, "project": app.project,
         "required_item_names": {code: item_name(code) for code in
                                 {*(app.required_items or []), *(app.committed_items or [])}},
         "due_at": app.due_at, "decided_at": app.decided_at, "within_time_limit": within_time_limit(app),
-        "open_tasks": [describe_task(t, names, staff=staff) for t in open_tasks],
-        "history": [describe_task(t, names, staff=staff) for t in every_task if t.status == TaskStatus.COMPLETED],
+        "open_tasks": [describe_task(t, names, staff=staff, moment=moment) for t in open_tasks],
+        "history": [describe_task(t, names, staff=staff, moment=moment) for t in every_task
+                    if t.status == TaskStatus.COMPLETED],
         "supplement_requests": [
             {"id": r.id, "department": r.department, "department_name": names.get(r.department, r.department),
              "items": r.items, "opinion": r.opinion, "requested_at": r.requested_at, "status": r.status,
@@ -189,11 +206,13 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
         known = kernel.departments(session)
         enterprise = enterprise_card(session, actor.enterprise_id)
     moment = now()
-    due = None
+    limit = None  # the process's own limit: its clock starts when acceptance is passed (kernel.application_clock)
     if start.get("time_limit"):
         limit = kernel.evaluate(db, definition, {"project": project}, start["time_limit"], actor=actor.username,
                                 reveal=may_read_engine_messages(actor))
-        due = kernel.due_by(moment, str(limit), "start event") if limit else None
+        if limit:
+            limit = str(limit)
+            kernel.due_by(moment, limit, "start event")  # a malformed limit is refused before anything is stored
     snapshot = kernel.start(db, definition, {"project": project, "documents": list(document_ids)}, known,
                             actor=actor.username, reveal=may_read_engine_messages(actor))
     # On commitment: the whole track, or the items the process lets the applicant's signed commitment stand for.
@@ -212,7 +231,7 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
                           request_hash=request_hash if idempotency_key else None,
                           status=ApplicationStatus.IN_REVIEW, project=project, project_name=_project_name(project),
                           enterprise_name=enterprise[0], enterprise_credit_code=enterprise[1], required_items=[],
-                          state="{}", state_version=0, due_at=due, created_at=moment, updated_at=moment)
+                          state="{}", state_version=0, time_limit=limit, created_at=moment, updated_at=moment)
         session.add(app)
         session.flush()
         attached = documents.attach(session, actor, app.id, document_ids, ["body", "documents"])
@@ -342,6 +361,8 @@ def supplement(db: Database, actor: Actor, application_id: int, request_id: int 
         if request is not None:
             request.status, request.answered_at = "answered", now()
             request.answer = {"note": note, "documents": attached, "corrections": corrections}
+        emit(session, "supplement_answered", app.id, {"task_id": task.id, "request": request.id if request else None,
+                                                      "department": request.department if request else None})
         record(session, app.id, actor.username, event,
                {"task_id": task.id, "request": request.id if request else None,
                 "department": request.department if request else None, "note": note, "documents": attached})

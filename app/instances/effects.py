@@ -20,6 +20,7 @@ from app.applications.models import (
 from app.audit.service import record
 from app.auth.models import Enterprise
 from app.clock import now
+from app.notifications.outbox import emit
 from app.errors import Invalid
 from app.vocabulary import CreditRecordKind, item_name
 from workflows import instances
@@ -160,6 +161,8 @@ def issue_certificates(session: Session, application: Application, mark: instanc
             issued_at=issued_at, start_by=start_by))
     record(session, application.id, "system", "certificates_issued",
            {"codes": [c["code"] for c in certificates], "issued_at": issued_at})
+    emit(session, "certificate_issued", application.id,
+         {"codes": [c["code"] for c in certificates], "issued_at": issued_at})
 
 
 def revoke_certificates(session: Session, application: Application, mark: instances.Mark) -> None:
@@ -167,6 +170,7 @@ def revoke_certificates(session: Session, application: Application, mark: instan
     session.execute(update(Certificate).where(Certificate.application_id == application.id, Certificate.status == "valid")
                     .values(status="revoked", revoked_at=moment))
     record(session, application.id, "system", "certificates_revoked", {"at": moment, "by": mark.bpmn_id})
+    emit(session, "certificate_revoked", application.id, {"revoked_at": moment})
 
 
 def move_commitments(session: Session, application: Application, status: str) -> None:

@@ -21,16 +21,19 @@ from sqlalchemy.orm import Session
 from app.applications.models import Application, SupplementRequest
 from app.audit.models import Incident
 from app.audit.service import record
+from app.calendar.limits import item_limits
 from app.clock import now
+from app.common import clocks
 from app.db import Database
 from app.departments import directory
 from app.errors import Invalid, NotFound, ServiceUnavailable
 from app.instances.effects import apply_effects, minor_items_pending
+from app.notifications.outbox import emit
 from app.processes.models import ProcessDefinition
 from app.tasks.models import Task
-from app.vocabulary import DECIDED_STATUSES, OUTSTANDING, ApplicationStatus, TaskStatus
+from app.vocabulary import ACTIVE_STATUSES, DECIDED_STATUSES, OUTSTANDING, ApplicationStatus, TaskStatus
 from workflows import sandbox
-from workflows.calendar import TimeLimitError, due_at
+from workflows.calendar import Deadline, TimeLimitError, working_days_between
 from workflows.instances import EngineError, Snapshot, UserTaskView
 
 T = TypeVar("T")
@@ -259,9 +262,10 @@ def request_supplement(instance: Instance, task, items: list[dict], opinion: str
                 application_id=instance.application.id, department=task.department, returned_task_id=task.id,
                 answer_task_id=answer["id"], items=items, opinion=opinion, requested_at=now(),
                 requested_by_id=actor_id, status="open"))
-            record(instance.session, instance.application.id, actor, "supplement_requested",
-                   {"task_id": task.id, "department": task.department, "items": items, "opinion": opinion,
-                    "answer_task_id": answer["id"]})
+            detail = {"task_id": task.id, "department": task.department, "items": items, "opinion": opinion,
+                      "answer_task_id": answer["id"]}
+            record(instance.session, instance.application.id, actor, "supplement_requested", detail)
+            emit(instance.session, "supplement_requested", instance.application.id, detail)
 
     instance.on_opened.append(keep)
 
@@ -327,12 +331,52 @@ def status_of(snapshot: Snapshot) -> str:
     return snapshot.waiting_status or snapshot.milestone_status or ApplicationStatus.IN_REVIEW
 
 
-def due_by(moment, limit: str, element_id: str | None):
+def due_by(moment, limit: str, element_id: str | None, shift_working_days: int = 0) -> Deadline:
     """The deadline a time limit ("20wd", "7d") sets from `moment`; a malformed limit is the process's fault."""
     try:
-        return due_at(moment, limit)
+        return clocks.due(limit, moment, shift_working_days)
     except TimeLimitError as exc:
         raise EngineError(element_id, f"time_limit: {exc}") from exc
+
+
+def task_clock(view, limits: dict, returned: dict | None, moment) -> dict:
+    """A new task's clock: its item's statutory limit (else the process's `time_limit`), started now — or, reopened
+    after a return, started when it first opened, the working days the applicant took paused."""
+    limit = limits[view.item].time_limit if view.item in limits else view.time_limit
+    started, paused, extended = moment, 0, 0
+    if returned is not None and returned.get("clock_started_at"):
+        started, extended = returned["clock_started_at"], returned["extended_days"] or 0
+        paused = (returned["paused_days"] or 0) + working_days_between(returned["completed_at"], moment)
+    columns = {"item": view.item, "time_limit": limit, "clock_started_at": started if limit else None,
+               "paused_days": paused, "extended_days": extended, "due_at": None, "due_provisional": False,
+               "warn_at": None}
+    if limit:
+        due = due_by(started, limit, view.bpmn_id, paused + extended)
+        columns.update(due_at=due.at, due_provisional=due.provisional, warn_at=clocks.warn_at(started, due.at))
+    return columns
+
+
+def application_clock(application, new_status: str, stage: str | None, moment) -> dict:
+    """The process-level limit: it starts when acceptance is passed (at once where there is no acceptance step),
+    stops while the applicant supplements and resumes, moved by the working days paused."""
+    if not application.time_limit or new_status not in ACTIVE_STATUSES and application.clock_started_at is None:
+        return {}
+    changes: dict = {}
+    started, paused = application.clock_started_at, application.paused_days or 0
+    if started is None:
+        if stage == "acceptance":
+            return {}
+        started = changes["clock_started_at"] = moment
+    waiting = new_status == ApplicationStatus.AWAITING_SUPPLEMENT
+    if waiting and application.paused_since is None:
+        changes["paused_since"] = moment
+    elif not waiting and application.paused_since is not None:
+        paused += working_days_between(application.paused_since, moment)
+        changes.update(paused_since=None, paused_days=paused)
+    if "clock_started_at" in changes or "paused_days" in changes:
+        due = due_by(started, application.time_limit, "start event", paused)
+        changes.update(due_at=due.at, due_provisional=due.provisional)
+    return changes
 
 
 def save(instance: Instance) -> Saved:
@@ -374,11 +418,13 @@ def save(instance: Instance) -> Saved:
         tell(saved.opened)
     first = min(outstanding, key=lambda t: (t["for_applicant"], t["created_at"]), default=None)
     changes["stage"] = first["stage"] if first is not None else None
+    changes.update(application_clock(current, new_status, changes["stage"], moment))
     session.execute(update(APPLICATIONS).where(APPLICATIONS.c.id == application.id).values(**changes))
     for task in saved.opened:
-        record(session, application.id, "system", "task_opened",
-               {"task_id": task["id"], "name": task["name"], "department": task["department"],
-                "due_at": task["due_at"]})
+        detail = {"task_id": task["id"], "name": task["name"], "department": task["department"],
+                  "due_at": task["due_at"]}
+        record(session, application.id, "system", "task_opened", detail)
+        emit(session, "task_opened", application.id, {**detail, "for_applicant": task["for_applicant"]})
     for task in saved.closed:
         if task["status"] == TaskStatus.CANCELLED:
             record(session, application.id, "system", "task_cancelled", {"task_id": task["id"], "name": task["name"]})
@@ -394,7 +440,11 @@ def project_tasks(session: Session, application: Row, definition: ProcessDefinit
     saved = Saved()
     rows = {r["id"]: dict(r) for r in session.execute(
         select(TASKS).where(TASKS.c.application_id == application.id)).mappings()}
-    returned = {r["bpmn_id"] for r in rows.values() if r["decision"] == "return"}
+    # a department's task reopened after a return (补正) resumes its clock: the time the applicant took is paused
+    returned: dict[str, dict] = {}
+    for r in sorted((r for r in rows.values() if r["decision"] == "return"), key=lambda r: r["completed_at"]):
+        returned[r["bpmn_id"]] = r
+    limits = item_limits(session)
     changed: dict[str, dict] = {task_id: dict(columns) for task_id, columns in writes.items()}
     seen, moment = set(), now()
     for view in views:
@@ -408,12 +458,13 @@ def project_tasks(session: Session, application: Row, definition: ProcessDefinit
                    "bpmn_id": view.bpmn_id, "name": view.title, "department": view.department,
                    "for_applicant": view.applicant, "status": TaskStatus.OPEN, "assignee_id": None,
                    "assignee_name": None, "created_at": moment,
-                   "due_at": due_by(moment, view.time_limit, view.bpmn_id) if view.time_limit else None,
+                   **task_clock(view, limits, returned.get(view.bpmn_id), moment),
                    "claimed_at": None, "completed_at": None, "completed_by_id": None, "completed_by_name": None,
                    "decision": None, "opinion": None, "data": None, "stage": view.stage, "meta": view.meta,
                    "project_name": application.project_name, "enterprise_name": application.enterprise_name,
                    "enterprise_credit_code": application.enterprise_credit_code,
                    "received_at": application.created_at, "resubmitted": view.bpmn_id in returned,
+                   "paused_since": None, "paused_reason": None, "warned_at": None, "overdue_notified_at": None,
                    "form": definition.forms.get(view.form) if view.form else EMPTY_FORM,
                    "actions": [] if view.applicant else list(view.actions)}
             rows[row["id"]] = row

@@ -1,4 +1,5 @@
-"""Background worker: wakes instances whose timers are due. Any number run side by side (SKIP LOCKED)."""
+"""Background worker: wakes instances whose timers are due, tells leads of warning and overdue tasks, and counts on
+the newest holiday table. Any number run side by side on PostgreSQL (SKIP LOCKED on the due rows)."""
 from __future__ import annotations
 
 import logging
@@ -8,10 +9,13 @@ from sqlalchemy import select
 
 from app.applications.models import Application
 from app.audit.service import record
+from app.calendar import service as calendar_service
 from app.clock import now
 from app.db import Database
 from app.errors import BatonError
 from app.instances import kernel
+from app.notifications import service as notifications
+from app.notifications import webhooks
 from workflows.instances import EngineError
 
 _log = logging.getLogger(__name__)
@@ -70,6 +74,27 @@ def _set_aside(db: Database, application_id: int, incident_id: int | None) -> No
             record(session, application_id, "timer", "incident", {"incident": incident_id})
 
 
+def run_pass(db: Database) -> dict:
+    """One pass of everything due: the calendar another process loaded, timers, escalations."""
+    before = calendar_service.installed_token()
+    calendar_service.install(db)
+    recomputed = calendar_service.recompute_deadlines(db) if calendar_service.installed_token() != before else 0
+    return {"timers": run_due_timers(db), "escalations": notifications.escalate(db), "recomputed": recomputed,
+            "fanned_out": webhooks.fan_out(db), "delivered": webhooks.deliver_due(db)}
+
+
+def run_forever(db: Database, interval: float, stop: threading.Event) -> None:
+    """Passes until `stop` is set; a pass that found work is followed at once by the next."""
+    while not stop.is_set():
+        try:
+            done = run_pass(db)
+        except BaseException:  # noqa: BLE001 - nothing a process raises may end the worker; it is logged
+            _log.exception("worker pass failed")
+            done = {}
+        if not any(done.values()):
+            stop.wait(interval)
+
+
 class Worker:
     """The single-machine default: one worker thread inside the server process."""
 
@@ -86,8 +111,4 @@ class Worker:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                run_due_timers(self.db)
-            except BaseException:  # noqa: BLE001 - nothing a process raises may end the worker; it is logged
-                _log.exception("worker pass failed")
+        run_forever(self.db, self.interval, self._stop)

@@ -38,6 +38,68 @@ class TaskOut(BaseModel):
     data: dict | None = Field(default=None, description="the form's answers given when it was completed")
     completed_by: str | None = Field(default=None, description="who completed it (staff see it; an applicant sees the department)")
     completed_at: Moment | None = None
+    item: str | None = Field(default=None, description="the approval item whose statutory time limit applies")
+    item_name: str | None = None
+    time_limit: str | None = Field(default=None, description="20wd working days, 7d days (holidays not counted), 4h")
+    due_provisional: bool = Field(default=False, description="counted on the fixed statutory holidays of a year whose "
+                                                             "official schedule is not loaded yet")
+    sla_state: str | None = Field(default=None, description="on_time, warning or overdue (open tasks)")
+    sla_state_name: str | None = None
+    paused: bool = Field(default=False, description="the clock stands still (a special procedure runs)")
+    paused_since: Moment | None = None
+    paused_reason: str | None = None
+    working_days_used: int | None = None
+    working_days_left: int | None = Field(default=None, description="negative when overdue")
+    paused_working_days: int = Field(default=0, description="working days paused so far (supplements, procedures)")
+    extended_working_days: int = Field(default=0, description="working days added by extensions")
+    within_time_limit: bool | None = Field(default=None, description="a completed task: decided by its deadline")
+
+
+class ExtensionIn(BaseModel):
+    """A lead extends a task's deadline (延长办理期限)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    working_days: int = Field(ge=1, le=60, description="延长的工作日数")
+    reason: str = Field(min_length=2, max_length=2000, description="延长理由")
+
+
+class SpecialProcedureIn(BaseModel):
+    """A special procedure (特别程序) during which the clock stops."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["expert_review", "hearing", "public_notice", "technical_review"] = Field(
+        description="expert_review 专家评审, hearing 听证, public_notice 公示, technical_review 技术评审")
+    reason: str = Field(min_length=2, max_length=2000, description="启动理由")
+
+
+class SpecialProcedureOut(BaseModel):
+    id: int
+    task_id: str
+    kind: str
+    kind_name: str
+    reason: str
+    cap_days: int | None = Field(description="the rule's cap in days; time beyond it counts again")
+    started_at: Moment
+    started_by: str | None
+    ended_at: Moment | None
+    paused_working_days: int | None
+
+
+class DeadlineExtensionOut(BaseModel):
+    id: int
+    task_id: str
+    task_name: str
+    department: str | None
+    department_name: str | None = None
+    working_days: int
+    reason: str
+    beyond_statutory: bool = Field(description="granted by an administrator beyond the statutory extension")
+    previous_due_at: Moment
+    new_due_at: Moment
+    granted_by: str | None = Field(description="staff readers only")
+    granted_at: Moment
 
 
 class TaskPage(BaseModel):

@@ -4,7 +4,7 @@ Every command goes through the instance kernel (aimed at the task: its applicati
 in one statement); every answer is read after the commit."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -20,21 +20,33 @@ from app.departments import directory
 from app.documents import service as documents
 from app.errors import Conflict, Invalid, NotFound
 from app.instances import kernel
+from app.notifications.outbox import emit
 from app.tasks.models import Task
 from app.tasks.schemas import EnterpriseRef, TaskOut, TaskPage
-from app.vocabulary import OUTSTANDING, Decision, TaskStatus
+from app.common import clocks
+from app.vocabulary import OUTSTANDING, Decision, SlaState, TaskStatus, item_name
 from workflows.instances import TaskNotReady
 
 # What the inbox can list: the task statuses, "mine" (claimed by me), "outstanding" (open or claimed).
 LIST_STATUSES = ("open", "claimed", "mine", "completed", "outstanding")
 
 
-def describe_task(task, names: dict[str, str], *, staff: bool = True) -> TaskOut:
+def describe_task(task, names: dict[str, str], *, staff: bool = True, moment=None) -> TaskOut:
     """The read model of a task, from its row (the inbox rows carry everything they show).
 
     `staff`: the reader is department staff or an administrator; an applicant reads decisions attributed to the
     department, never to a login name."""
-    return TaskOut(id=task.id, application_id=task.application_id, process=task.process_id, name=task.name,
+    outstanding = task.status in OUTSTANDING
+    clock = clocks.clock_view(due_at=task.due_at if outstanding else None, warn=task.warn_at,
+                              started_at=task.clock_started_at, paused_days=task.paused_days,
+                              paused_since=task.paused_since, paused_reason=task.paused_reason,
+                              provisional=task.due_provisional, now=moment or now())
+    state = clock.pop("sla_state")
+    return TaskOut(**clock, sla_state=state, sla_state_name=SlaState(state).label if state else None,
+                   item=task.item, item_name=item_name(task.item) if task.item else None, time_limit=task.time_limit,
+                   paused_working_days=task.paused_days or 0, extended_working_days=task.extended_days or 0,
+                   within_time_limit=(task.completed_at <= task.due_at) if task.status == TaskStatus.COMPLETED
+                   and task.due_at and task.completed_at else None,id=task.id, application_id=task.application_id, process=task.process_id, name=task.name,
                    department=task.department, department_name=names.get(task.department, task.department),
                    status=task.status, status_name=TaskStatus(task.status).label,
                    assignee=task.assignee_name if staff else None, created_at=task.created_at, due_at=task.due_at,
@@ -63,10 +75,25 @@ def _task(session: Session, task_id: str):
     return task
 
 
-def list_tasks(db: Database, actor: Actor, department: str | None, status: str, params: PageParams,
-               process: str | None = None, q: str | None = None) -> TaskPage:
+def sla_condition(sla: str, moment):
+    """The SQL twin of clocks.sla_state, on indexed columns: a stopped clock is judged when it stopped."""
+    at = func.coalesce(Task.paused_since, moment)
+    if sla == SlaState.OVERDUE:
+        return Task.due_at < at
+    if sla == SlaState.WARNING:
+        return (Task.warn_at <= at) & (Task.due_at >= at)
+    return (Task.warn_at > at) | Task.due_at.is_(None)
+
+
+def list_tasks(db: Database, actor: Actor, department: str | None, status: str | None, params: PageParams,
+               process: str | None = None, q: str | None = None, sla: str | None = None) -> TaskPage:
     policy.require_inbox(actor)
+    status = status or ("outstanding" if sla else "open")
     query = select(TASKS).where(policy.visible_tasks(actor, department))
+    if sla:
+        if status == "completed":
+            raise Invalid([{"loc": ["query", "sla"], "msg": "sla 只用于未办结的任务 / sla filters open and claimed tasks"}])
+        query = query.where(sla_condition(sla, now()))
     if process:
         query = query.where(TASKS.c.process_id == process)
     if q:
@@ -106,6 +133,8 @@ def claim(db: Database, actor: Actor, task_id: str) -> TaskOut:
         if not won:
             raise Conflict(_why_not_open(now_is))
         record(instance.session, task.application_id, actor.username, "task_claimed", {"task_id": task.id, "name": task.name})
+        emit(instance.session, "task_claimed", task.application_id,
+             {"task_id": task.id, "name": task.name, "department": task.department, "by": actor.username})
 
     kernel.run(db, kernel.ForTask(task_id), actor.username, take)
     return get_task(db, actor, task_id)
@@ -204,9 +233,13 @@ def complete(db: Database, actor: Actor, task_id: str, decision: str, opinion: s
             raise Conflict(f"task {task.id} is no longer ready in its process; reload")
         instance.write_task(task.id, decision=decision, opinion=opinion, data=data, completed_by_id=actor.id,
                             completed_by_name=actor.username)
-        record(session, instance.application.id, actor.username, "task_completed",
-               {"task_id": task.id, "name": task.name, "department": task.department, "decision": decision,
-                "opinion": opinion})
+        detail = {"task_id": task.id, "name": task.name, "department": task.department, "decision": decision,
+                  "opinion": opinion}
+        record(session, instance.application.id, actor.username, "task_completed", detail)
+        emit(session, "decision", instance.application.id, detail)
+        if (task.meta or {}).get("handover"):  # a take-over (接棒) completed: the baton changed hands
+            emit(session, "baton_handed_over", instance.application.id,
+                 {"leg": task.meta["handover"], "department": task.department, "task_id": task.id})
 
     kernel.run(db, kernel.ForTask(task_id), actor.username, decide, reveal_errors=policy.may_read_engine_messages(actor))
     return get_task(db, actor, task_id)

@@ -209,3 +209,13 @@ def test_a_breach_writes_the_credit_record_at_once_and_bars_while_rectifying(cli
     assert submit_fast(client).status_code == 201
     events = [e["event"] for e in application(client, app["id"], "acme")["timeline"]]
     assert events.index("credit_record_written") < events.index("credit_record_rectified")
+
+
+def test_the_rectification_deadline_shows_on_the_application_and_its_task(client):
+    app = submit_fast(client).json()
+    issue_all(client, app["id"])
+    decide(client, verification_task(client, app["id"]), "reject", data={"findings": "未按承诺完成配套设施"})
+    mine = application(client, app["id"], "acme")
+    [rectify] = [t for t in mine["open_tasks"] if t["name"] == "限期整改"]
+    assert rectify["time_limit"] == "10wd" and rectify["due_at"] and rectify["sla_state"] == "on_time"
+    assert mine["applicant_due_at"] == rectify["due_at"] and mine["status"] == "rectifying"

@@ -54,3 +54,24 @@ def test_a_limit_in_days_ending_on_a_weekend_moves_to_monday():
     from workflows.calendar import add_days
 
     assert add_days(date(2026, 11, 24), 4) == date(2026, 11, 30)  # Saturday 28 → Monday 30
+
+
+def test_working_days_across_the_2026_spring_festival_and_an_adjusted_saturday():
+    from workflows.calendar import deadline
+
+    # Tue 10 Feb: 11, 12, 13, Saturday 14 (a working day, 调休), 15–23 off (春节), 24
+    due = deadline(datetime(2026, 2, 10, 9, 0, tzinfo=CHINA), "5wd")
+    assert due.at.date() == date(2026, 2, 24) and due.provisional is False
+    # a pause moves the last day by working days: three more from the 24th skip nothing but the weekend
+    assert deadline(datetime(2026, 2, 10, 9, 0, tzinfo=CHINA), "5wd", 3).at.date() == date(2026, 2, 27)
+
+
+def test_a_year_without_its_official_schedule_counts_its_statutory_holidays_and_is_provisional():
+    from workflows.calendar import deadline, statutory_holidays
+
+    holidays = statutory_holidays(2027).holidays
+    assert [d for d, n in sorted(holidays.items()) if n == "春节"] == [date(2027, 2, 5), date(2027, 2, 6),
+                                                                       date(2027, 2, 7), date(2027, 2, 8)]
+    assert holidays[date(2027, 4, 5)] == "清明节" and holidays[date(2027, 6, 9)] == "端午节"
+    due = deadline(datetime(2026, 12, 28, 9, 0, tzinfo=CHINA), "5wd")
+    assert due.at.date() == date(2027, 1, 5) and due.provisional is True  # 29, 30, 31, (1 元旦), 4, 5
