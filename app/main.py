@@ -20,12 +20,15 @@ from app.auth.service import configure_sign_in
 from app.config import Settings, get_settings
 from app.db import Database
 from app.departments.router import router as departments_router
+from app.districts.router import router as districts_router
 from app.documents.router import router as documents_router
 from app.errors import ERROR_RESPONSES, install_handlers
 from app.guard import BodyLimits, RequestGuard
+from app.platform import metrics
 from app.platform.worker import Worker
 from app.notifications.router import router as notifications_router
 from app.processes.router import router as processes_router
+from app.reports.router import router as reports_router
 from app.tasks.router import router as tasks_router
 from workflows import sandbox
 
@@ -68,7 +71,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     api = APIRouter(prefix=API_PREFIX)
     for router in (auth_router, departments_router, processes_router, applications_router, certificates_router, tasks_router,
-                   documents_router, audit_router, calendar_router, notifications_router):
+                   documents_router, audit_router, calendar_router, notifications_router, districts_router,
+                   reports_router):
         api.include_router(router, responses=ERROR_RESPONSES)
 
     @api.get("/healthz", tags=["health"], response_model=HealthOut, responses={503: {"model": HealthOut}},
@@ -83,6 +87,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             return JSONResponse(status_code=503, content={"status": "error", "database": "unreachable"})
 
     app.include_router(api)
+    metrics.install(app, db, API_PREFIX)
     return app
 
 

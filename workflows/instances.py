@@ -15,6 +15,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -29,7 +30,8 @@ from .definitions import (
     task_properties,
     task_title,
 )
-from .calendar import CHINA
+from . import timers
+from .calendar import CHINA, add_working_days
 from .scripting import SCRIPT_ENGINE, ScriptCompileError
 from .timers import TIMER_KINDS, serializer_config
 from .vocabulary import ApplicationStatus
@@ -377,6 +379,26 @@ def waiting_status(views: list[UserTaskView]) -> str | None:
     return None
 
 
+def move_boundary_timers(wf: BpmnWorkflow, task_id: str | None, working_days: int) -> int:
+    """An extended deadline moves the timers waiting on its task's boundary by the same working days (the moment
+    each computed when reached, kept in its internal data). Returns how many moved."""
+    task = wf.get_task_from_id(UUID(task_id)) if task_id else None
+    if task is None or task.parent is None or not working_days:
+        return 0
+    moved = 0
+    for sibling in task.parent.children:
+        definition = getattr(sibling.task_spec, "event_definition", None)
+        value = sibling._get_internal_data("event_value")
+        if sibling is task or value is None or sibling._get_internal_data("event_fired") or \
+                not isinstance(definition, TimerEventDefinition):
+            continue
+        at = timers.moment(value).astimezone(CHINA)
+        later = datetime.combine(add_working_days(at.date(), working_days), at.timetz())
+        sibling._set_internal_data(event_value=later.isoformat())
+        moved += 1
+    return moved
+
+
 def cancel(wf: BpmnWorkflow) -> None:
     wf.cancel()
 
@@ -515,6 +537,8 @@ def run_command(spec: ProcessSpec, command: str, *, state: str | None = None, de
             advance(wf)
         elif command == "cancel":
             cancel(wf)
+        elif command == "move_timers":
+            move_boundary_timers(wf, task_id, int((payload or {}).get("working_days", 0)))
         else:
             raise ValueError(f"unknown command {command!r}")
     return snapshot(wf, departments)

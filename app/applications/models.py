@@ -16,6 +16,7 @@ class Application(Base):
         UniqueConstraint("created_by_id", "idempotency_key", name="uq_applications_idempotency"),
         Index("ix_applications_enterprise_status", "enterprise_id", "status"),
         Index("ix_applications_status", "status"),
+        Index("ix_applications_district_created", "district", "created_at"),
         Index("ix_applications_next_timer", "next_timer_at"),
         Index("ix_applications_process", "process_id"),
     )
@@ -41,12 +42,16 @@ class Application(Base):
     state_version: Mapped[int] = mapped_column(Integer, default=1)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the process's own limit, e.g. one working day
+    district: Mapped[str | None] = mapped_column(String(6))  # the project's 旗县区 code (reports rank by it)
     # The process-level clock: runs from acceptance, stops while the applicant supplements.
     time_limit: Mapped[str | None] = mapped_column(String(20))
     clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paused_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Written when decided: working days from acceptance (paused time excluded), and whether every limit was kept.
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first reached approved or rejected
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow_column_default)

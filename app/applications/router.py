@@ -28,8 +28,10 @@ async def list_applications(actor: CurrentActor, db: DatabaseDep, page: PageDep,
                       status: Annotated[ApplicationStatus | None, Query(description="filter by status")] = None,
                       process: Annotated[str | None, Query(max_length=200, description="only this process")] = None,
                       q: Annotated[str | None, Query(min_length=1, max_length=100,
-                                                     description="search: project name, enterprise name or credit code")] = None):
-    return await in_thread(service.list_applications, db, actor, status, page, process, q)
+                                                     description="search: project name, enterprise name or credit code")] = None,
+                      district: Annotated[str | None, Query(pattern="^[0-9]{6}$",
+                                                            description="only this 旗县区 (division code)")] = None):
+    return await in_thread(service.list_applications, db, actor, status, page, process, q, district)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, summary="One application, with its timeline")

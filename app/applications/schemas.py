@@ -134,6 +134,8 @@ class ApplicationOut(BaseModel):
     id: int
     process: str
     version: int
+    district: str | None = Field(default=None, description="the project's 旗县区 by division code")
+    district_name: str | None = None
     status: str = Field(description="in_review, awaiting_supplement, rectifying, under_construction, approved, approved_pending_items, rejected, withdrawn, revoked")
     status_name: str = Field(description="the status in Chinese (审查中, 待补正, 已办结（准予许可）…)")
     stage: str | None = Field(description="the step or relay leg the open tasks belong to")
@@ -181,6 +183,8 @@ class ApplicationSummary(BaseModel):
     id: int
     process: str
     version: int
+    district: str | None = Field(default=None, description="the project's 旗县区 by division code")
+    district_name: str | None = None
     status: str
     status_name: str
     stage: str | None

@@ -30,6 +30,7 @@ from app.common.forms import schema_errors
 from app.common.pagination import PageParams, paginate
 from app.db import Database
 from app.departments import directory
+from app.districts.directory import names as district_names
 from app.documents import service as documents
 from app.errors import Conflict, Invalid, NotFound
 from app.instances import kernel
@@ -56,16 +57,17 @@ if TYPE_CHECKING:
     from app.tasks.models import Task
 
 
-def _summary_fields(app) -> dict:
+def _summary_fields(app, districts: dict[str, str]) -> dict:
     return {"id": app.id, "process": app.process_id, "version": app.version, "status": app.status,
+            "district": app.district, "district_name": districts.get(app.district) if app.district else None,
             "status_name": ApplicationStatus(app.status).label, "stage": app.stage,
             "project_name": app.project_name or (app.project or {}).get("name"), "required_items": app.required_items,
             "enterprise": {"name": app.enterprise_name, "credit_code": app.enterprise_credit_code},
             "created_at": app.created_at, "updated_at": app.updated_at}
 
 
-def summary(app) -> ApplicationSummary:
-    return ApplicationSummary(**_summary_fields(app))
+def summary(app, districts: dict[str, str]) -> ApplicationSummary:
+    return ApplicationSummary(**_summary_fields(app, districts))
 
 
 def detail(session: Session, app, actor: Actor) -> ApplicationOut:
@@ -92,7 +94,7 @@ def detail(session: Session, app, actor: Actor) -> ApplicationOut:
         **clock, "sla_state": state, "sla_state_name": SlaState(state).label if state else None,
         "time_limit": app.time_limit, **deadlines.of_application(session, app.id, staff=staff),
         "applicant_due_at": min((t.due_at for t in open_tasks if t.for_applicant and t.due_at), default=None),
-        **_summary_fields(app), "stage_name": stage_name, "project": app.project,
+        **_summary_fields(app, district_names(session)), "stage_name": stage_name, "project": app.project,
         "required_item_names": {code: item_name(code) for code in
                                 {*(app.required_items or []), *(app.committed_items or [])}},
         "due_at": app.due_at, "decided_at": app.decided_at, "within_time_limit": within_time_limit(app),
@@ -231,7 +233,8 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
                           request_hash=request_hash if idempotency_key else None,
                           status=ApplicationStatus.IN_REVIEW, project=project, project_name=_project_name(project),
                           enterprise_name=enterprise[0], enterprise_credit_code=enterprise[1], required_items=[],
-                          state="{}", state_version=0, time_limit=limit, created_at=moment, updated_at=moment)
+                          state="{}", state_version=0, time_limit=limit, created_at=moment, updated_at=moment,
+                          district=str(project.get("district") or "")[:6] or None)
         session.add(app)
         session.flush()
         attached = documents.attach(session, actor, app.id, document_ids, ["body", "documents"])
@@ -312,8 +315,10 @@ def get(db: Database, actor: Actor, application_id: int) -> ApplicationOut:
 
 
 def list_applications(db: Database, actor: Actor, status: str | None, params: PageParams,
-                      process: str | None = None, q: str | None = None) -> ApplicationPage:
+                      process: str | None = None, q: str | None = None, district: str | None = None) -> ApplicationPage:
     query = select(*_READABLE).where(visible_applications(actor))
+    if district:
+        query = query.where(Application.district == district)
     if status:
         query = query.where(Application.status == status)
     if process:
@@ -324,7 +329,8 @@ def list_applications(db: Database, actor: Actor, status: str | None, params: Pa
     query = query.order_by(Application.updated_at.desc(), Application.id.desc())
     with db.read() as session:
         rows, total = paginate(session, query, params, rows=True)
-        return ApplicationPage(items=[summary(a) for a in rows], total=total, page=params.page,
+        districts = district_names(session)
+        return ApplicationPage(items=[summary(a, districts) for a in rows], total=total, page=params.page,
                                page_size=params.page_size)
 
 

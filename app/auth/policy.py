@@ -152,6 +152,11 @@ def require_admin(actor: Actor) -> None:
     require_role(actor, Role.ADMIN)
 
 
+def require_admin_or_lead(actor: Actor) -> None:
+    """The ledger and the ranking: administrators (the city) and department leads."""
+    require_role(actor, Role.ADMIN, Role.LEAD)
+
+
 def may_read_engine_messages(actor: Actor) -> bool:
     """The engine's own words (expression text, data keys) are for administrators, never for applicants."""
     return actor.is_admin

@@ -43,5 +43,23 @@ class YearOut(BaseModel):
     workdays: list[date]
 
 
+class TimeLimitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    time_limit: str = Field(max_length=20, description="办理时限：20wd 工作日, 60d 日（法定节假日不计）, 4h 小时")
+    extension_working_days: int = Field(ge=0, le=60, description="科室负责人可延长的工作日数（法定延长期限）")
+    source: str | None = Field(default=None, max_length=500, description="依据")
+
+
+class TimeLimitOut(BaseModel):
+    item: str
+    item_name: str
+    time_limit: str
+    extension_working_days: int
+    source: str | None
+    updated_at: Moment
+    updated_by: str | None
+
+
 class LoadOut(YearOut):
     recomputed: int = Field(description="open deadlines the new schedule moved (each recorded on its application)")

@@ -10,15 +10,16 @@ from sqlalchemy.orm import Session
 from app.applications.models import Application
 from app.audit.service import record
 from app.auth.policy import Actor, require_admin
-from app.calendar.models import CalendarDay, CalendarYear
+from app.calendar import limits
+from app.calendar.models import CalendarDay, CalendarYear, ItemTimeLimit
 from app.clock import now
 from app.common import clocks
 from app.db import Database
 from app.errors import Invalid
 from app.tasks.models import Task
-from app.vocabulary import ACTIVE_STATUSES, OUTSTANDING
+from app.vocabulary import ACTIVE_STATUSES, ITEM_LABELS, OUTSTANDING, item_name
 from workflows import calendar
-from workflows.calendar import CHINA, YearSchedule
+from workflows.calendar import CHINA, TimeLimitError, YearSchedule, parse_time_limit
 
 _installed_token: tuple | None = None
 
@@ -153,3 +154,45 @@ def recompute_deadlines(db: Database, year: int | None = None) -> int:
 
 def _first_moment(year: int) -> datetime:
     return datetime.combine(date(year, 1, 1), time(0), tzinfo=CHINA)
+
+
+# ---------------------------------------------------------------- items' time limits
+
+
+def time_limits(db: Database) -> list[dict]:
+    with db.read() as session:
+        return [_limit_view(r) for r in session.scalars(select(ItemTimeLimit).order_by(ItemTimeLimit.item))]
+
+
+def _limit_view(r: ItemTimeLimit) -> dict:
+    return {"item": r.item, "item_name": item_name(r.item), "time_limit": r.time_limit,
+            "extension_working_days": r.extension_working_days, "source": r.source, "updated_at": r.updated_at,
+            "updated_by": r.updated_by}
+
+
+def set_time_limit(db: Database, actor: Actor, item: str, time_limit: str, extension_working_days: int,
+                   source: str | None) -> dict:
+    """An admin changes an item's limit: tasks opened from now on take it (open ones keep theirs, by law)."""
+    require_admin(actor)
+    try:
+        parse_time_limit(time_limit)
+    except TimeLimitError as exc:
+        raise Invalid([{"loc": ["body", "time_limit"], "msg": f"办理时限 (time_limit): {exc}"}])
+    if item not in ITEM_LABELS:
+        raise Invalid([{"loc": ["path", "item"], "msg": f"{item[:100]!r} 不是已知的审批事项 / not a known item: "
+                                                        f"{', '.join(sorted(ITEM_LABELS))}"}])
+    with db.transaction() as session:
+        row = session.get(ItemTimeLimit, item, with_for_update=True)
+        before = _limit_view(row) if row else None
+        row = row or ItemTimeLimit(item=item)
+        row.time_limit, row.extension_working_days = time_limit.strip(), extension_working_days
+        row.source, row.updated_at, row.updated_by = (source or "").strip() or None, now(), actor.username
+        session.add(row)
+        record(session, None, actor.username, "time_limit_changed",
+               {"item": item, "from": before and before["time_limit"], "to": row.time_limit,
+                "extension_from": before and before["extension_working_days"], "extension_to": extension_working_days,
+                "source": row.source})
+        session.flush()
+        view = _limit_view(row)
+    limits.forget()
+    return view

@@ -24,6 +24,7 @@ from app.audit.service import record
 from app.calendar.limits import item_limits
 from app.clock import now
 from app.common import clocks
+from app.common.metrics import COMMANDS
 from app.db import Database
 from app.departments import directory
 from app.errors import Invalid, NotFound, ServiceUnavailable
@@ -218,6 +219,7 @@ def run(db: Database, target: Target, actor: str, command: Callable[[Instance], 
     (the timer worker: SKIP LOCKED); either way the row is then locked the one way every command locks it.
     None when the picker found nothing."""
     application_id = target if isinstance(target, int) else None
+    kind, outcome = getattr(command, "__name__", "command"), "error"
     try:
         with db.transaction() as session:
             task = None
@@ -233,12 +235,17 @@ def run(db: Database, target: Target, actor: str, command: Callable[[Instance], 
             instance = Instance(session, row, actor, task)
             result = command(instance)
             save(instance)
+            outcome = "ok"
             return result
     except EngineError as exc:
+        outcome = "engine_error"
         raise failure(db, exc, application_id=application_id, command=getattr(command, "__name__", "command"),
                       actor=actor, reveal=reveal_errors) from exc
     except sandbox.EngineUnavailable as exc:
+        outcome = "engine_busy"
         raise ServiceUnavailable(f"the process engine is busy ({exc}); try again in a moment") from exc
+    finally:
+        COMMANDS.labels(kind, outcome).inc()
 
 
 def create(db: Database, actor: str, definition: ProcessDefinition, snapshot: Snapshot,
@@ -339,6 +346,26 @@ def due_by(moment, limit: str, element_id: str | None, shift_working_days: int =
         raise EngineError(element_id, f"time_limit: {exc}") from exc
 
 
+def handling_days(row: dict, moment) -> dict:
+    """How long a completed task waited to be claimed, was worked on, and took, in working days (pauses excluded)."""
+    claimed = row.get("claimed_at")
+    paused = row.get("paused_days") or 0
+    return {"days_to_claim": working_days_between(row["created_at"], claimed or moment),
+            "days_claimed": working_days_between(claimed, moment) if claimed else 0,
+            "days_total": max(working_days_between(row["created_at"], moment) - paused, 0)}
+
+
+def decided(session: Session, application, moment) -> dict:
+    """Kept with the decision for the ledger: lead time from acceptance in working days (paused time excluded), and
+    whether the process's own limit and every task's were kept."""
+    started = application.clock_started_at or application.created_at
+    late = session.scalar(select(TASKS.c.id).where(TASKS.c.application_id == application.id,
+                                                   TASKS.c.status == TaskStatus.COMPLETED,
+                                                   TASKS.c.completed_at > TASKS.c.due_at).limit(1))
+    return {"lead_time_days": max(working_days_between(started, moment) - (application.paused_days or 0), 0),
+            "on_time": late is None and (application.due_at is None or moment <= application.due_at)}
+
+
 def task_clock(view, limits: dict, returned: dict | None, moment) -> dict:
     """A new task's clock: its item's statutory limit (else the process's `time_limit`), started now — or, reopened
     after a return, started when it first opened, the working days the applicant took paused."""
@@ -412,6 +439,7 @@ def save(instance: Instance) -> Saved:
         changes["status"] = new_status
         if new_status in DECIDED_STATUSES and application.decided_at is None:
             changes["decided_at"] = moment
+            changes.update(decided(session, current, moment))
     changes["next_timer_at"] = snapshot.next_timer_at
     changes["updated_at"] = moment
     for tell in instance.on_opened:
@@ -472,6 +500,8 @@ def project_tasks(session: Session, application: Row, definition: ProcessDefinit
         elif row is not None and row["status"] in OUTSTANDING and view.state != "ready":
             closed = {"status": TaskStatus.COMPLETED if view.state == "completed" else TaskStatus.CANCELLED,
                       "completed_at": moment}
+            if view.state == "completed":
+                closed.update(handling_days(row, moment))
             row.update(closed)
             changed.setdefault(row["id"], {}).update(closed)
             saved.closed.append(row)

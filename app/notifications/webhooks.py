@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.policy import Actor, require_admin
 from app.clock import now
+from app.common.metrics import WEBHOOK_FAILURES
 from app.common.moments import moment_text
 from app.common.pagination import PageParams, paginate
 from app.db import Database
@@ -175,4 +176,6 @@ def _record(db: Database, delivery_id: int, result: dict) -> None:
             d.status, d.next_attempt_at = "failed", None
         else:
             wait = min(timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (len(d.attempts) - 1)), RETRY_CAP)
+        if not (code is not None and 200 <= code < 300):
+            WEBHOOK_FAILURES.inc()
             d.next_attempt_at = moment + wait

@@ -11,6 +11,7 @@ from app.applications.models import Application
 from app.audit.service import record
 from app.calendar import service as calendar_service
 from app.clock import now
+from app.common.metrics import TIMER_LAG
 from app.db import Database
 from app.errors import BatonError
 from app.instances import kernel
@@ -30,6 +31,9 @@ def _pick_due(session) -> int | None:
 
 
 def fire_timers(instance: kernel.Instance) -> int:
+    due = instance.application.next_timer_at
+    if due is not None:
+        TIMER_LAG.observe(max((now() - due).total_seconds(), 0.0))
     instance.run("advance")
     return instance.application.id
 

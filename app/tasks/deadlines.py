@@ -76,6 +76,7 @@ def extend(db: Database, actor: Actor, task_id: str, working_days: int, reason: 
         moment = now()
         columns = _moved(task, paused_days=task.paused_days or 0, extended_days=total, moment=moment)
         instance.write_task(task.id, **columns)
+        instance.run("move_timers", task_id=task.id, payload={"working_days": working_days})  # its boundary timers
         row = DeadlineExtension(application_id=task.application_id, task_id=task.id, task_name=task.name,
                                 department=task.department, working_days=working_days, reason=reason,
                                 beyond_statutory=beyond, previous_due_at=task.due_at, new_due_at=columns["due_at"],

@@ -16,6 +16,7 @@ class Task(Base):
         Index("ix_tasks_assignee_status", "assignee_id", "status"),
         Index("ix_tasks_application", "application_id"),
         Index("ix_tasks_status_warn", "status", "warn_at"),
+        Index("ix_tasks_department_completed", "department", "completed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
@@ -59,6 +60,10 @@ class Task(Base):
     warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # from then on the task shows `warning`
     warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its lead was told
     overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Handling time in working days, written when the task completes (the reports add these up in SQL).
+    days_to_claim: Mapped[int | None] = mapped_column(Integer)
+    days_claimed: Mapped[int | None] = mapped_column(Integer)
+    days_total: Mapped[int | None] = mapped_column(Integer)
 
 
 class DeadlineExtension(Base):

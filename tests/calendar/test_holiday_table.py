@@ -68,3 +68,30 @@ def test_loading_2027_recomputes_a_provisional_deadline_and_records_the_change(c
     assert change["event_name"] == "办理期限重算"
     assert change["detail"]["from"].startswith("2027-02-19") and change["detail"]["to"].startswith("2027-02-23")
     assert client.get("/api/v1/calendar/2027", headers=auth("acme")).json()["loaded_by"] == "admin"
+
+
+def test_an_items_time_limit_is_data_an_admin_changes_with_an_audit_entry(client, db):
+    limits = {r["item"]: r for r in client.get("/api/v1/time-limits", headers=auth("devref")).json()}
+    assert limits["energy_review_local"]["time_limit"] == "20wd" and limits["eia_report_book"]["time_limit"] == "60d"
+    assert limits["swc_report_book"]["extension_working_days"] == 10 and limits["swc_report_book"]["item_name"]
+    body = {"time_limit": "15wd", "extension_working_days": 5, "source": "呼和浩特市承诺时限（测试）"}
+    assert client.put("/api/v1/time-limits/energy_review_local", headers=auth("devref"), json=body).status_code == 403
+    bad = client.put("/api/v1/time-limits/energy_review_local", headers=auth("admin"), json={**body, "time_limit": "15 weeks"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "time_limit"]
+    try:
+        r = client.put("/api/v1/time-limits/energy_review_local", headers=auth("admin"), json=body)
+        assert r.status_code == 200 and r.json()["updated_by"] == "admin"
+        app = submit(client)
+        decide(client, open_task(client, app["id"], "service-window"))
+        task = open_task(client, app["id"], "development-reform")
+        assert task["time_limit"] == "15wd"  # the task takes its item's limit
+        from sqlalchemy import select
+
+        from app.audit.models import AuditEvent
+
+        with db.transaction() as session:
+            [entry] = session.scalars(select(AuditEvent).where(AuditEvent.event == "time_limit_changed")).all()
+            assert entry.detail["from"] == "20wd" and entry.detail["to"] == "15wd" and entry.actor == "admin"
+    finally:
+        client.put("/api/v1/time-limits/energy_review_local", headers=auth("admin"),
+                   json={"time_limit": "20wd", "extension_working_days": 10, "source": "行政许可法 第四十二条"})

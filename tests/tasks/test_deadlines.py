@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from app.notifications.service import escalate
 from tests.applications.test_joint_review import joint_project
-from tests.helpers import application, auth, decide, open_task, submit
+from tests.helpers import application, auth, decide, open_task, project, submit
 from workflows import clock
 from workflows.calendar import CHINA, add_working_days
 
@@ -122,3 +122,61 @@ def test_a_special_procedure_stops_the_clock_and_starts_it_again(client):
     assert resumed["due_at"][:10] == add_working_days(datetime.fromisoformat(task["due_at"]).date(), 5).isoformat()
     mine = application(client, task["application_id"], "acme")
     assert mine["special_procedures"][0]["paused_working_days"] == 5 and mine["special_procedures"][0]["started_by"] is None
+
+
+BOUNDARY = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="defs_timed_review" targetNamespace="http://baton.example/test">
+  <bpmn:process id="timed_review" name="限时审查" isExecutable="true">
+    <bpmn:laneSet id="lanes"><bpmn:lane id="lane_e" name="ecology-environment">
+      <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>review</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>late</bpmn:flowNodeRef><bpmn:flowNodeRef>done</bpmn:flowNodeRef><bpmn:flowNodeRef>escalated</bpmn:flowNodeRef>
+    </bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="review" name="限时审查">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="time_limit" value="'20wd'" />
+        <spiffworkflow:property name="stage" value="review" /><spiffworkflow:property name="stage_name" value="审查" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:boundaryEvent id="late" name="期限届满" attachedToRef="review">
+      <bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="late_timer"><bpmn:timeDate xsi:type="bpmn:tFormalExpression">deadline("20wd")</bpmn:timeDate></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="escalated"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="done"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="late" targetRef="escalated"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_an_extension_moves_the_boundary_timer_of_its_task(client, db):
+    from sqlalchemy import select
+
+    from app.applications.models import Application
+
+    r = client.post("/api/v1/processes", headers=auth("admin"),
+                    files=[("files", ("timed_review.bpmn", BOUNDARY.encode(), "application/xml"))])
+    assert r.status_code == 201, r.text
+    clock.freeze(at("2026-06-01 09:00"))
+    app = client.post("/api/v1/applications", headers=auth("acme"), json={"process": "timed_review", "project": project()})
+    assert app.status_code == 201, app.text
+    app_id = app.json()["id"]
+
+    def next_timer():
+        with db.transaction() as session:
+            return session.scalar(select(Application.next_timer_at).where(Application.id == app_id))
+
+    before = next_timer().astimezone(CHINA)
+    [task] = app.json()["open_tasks"]
+    assert task["due_at"][:10] == before.date().isoformat()  # the task's deadline and its timer agree
+    r = client.post(f"/api/v1/tasks/{task['id']}/extensions", headers=auth("eco_lead"),
+                    json={"working_days": 5, "reason": "补充现场踏勘"})
+    assert r.status_code == 201, r.text
+    after = next_timer().astimezone(CHINA)
+    assert after.date() == add_working_days(before.date(), 5) and after.time() == before.time()
+    assert r.json()["new_due_at"][:10] == after.date().isoformat()
