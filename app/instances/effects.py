@@ -20,7 +20,7 @@ from app.applications.models import (
 from app.audit.service import record
 from app.auth.models import Enterprise
 from app.clock import now
-from app.notifications.outbox import emit
+from app.notifications.outbox import emit, tell_enterprise
 from app.errors import Invalid
 from app.vocabulary import CreditRecordKind, item_name
 from workflows import instances
@@ -163,6 +163,8 @@ def issue_certificates(session: Session, application: Application, mark: instanc
            {"codes": [c["code"] for c in certificates], "issued_at": issued_at})
     emit(session, "certificate_issued", application.id,
          {"codes": [c["code"] for c in certificates], "issued_at": issued_at})
+    names = "、".join(c.get("name") or item_name(c["code"]) for c in certificates)
+    tell_enterprise(session, application, "certificate_issued", f"【证照核发】{application.project_name or ''}：{names}")
 
 
 def revoke_certificates(session: Session, application: Application, mark: instances.Mark) -> None:

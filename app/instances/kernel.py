@@ -29,7 +29,7 @@ from app.db import Database
 from app.departments import directory
 from app.errors import Invalid, NotFound, ServiceUnavailable
 from app.instances.effects import apply_effects, minor_items_pending
-from app.notifications.outbox import emit
+from app.notifications.outbox import emit, tell_enterprise
 from app.processes.models import ProcessDefinition
 from app.tasks.models import Task
 from app.vocabulary import ACTIVE_STATUSES, DECIDED_STATUSES, OUTSTANDING, ApplicationStatus, TaskStatus
@@ -273,6 +273,10 @@ def request_supplement(instance: Instance, task, items: list[dict], opinion: str
                       "answer_task_id": answer["id"]}
             record(instance.session, instance.application.id, actor, "supplement_requested", detail)
             emit(instance.session, "supplement_requested", instance.application.id, detail)
+            department = directory.name_of(instance.session, task.department) or "审批部门"
+            tell_enterprise(instance.session, instance.application, "supplement_requested",
+                            f"【补正通知】{instance.application.project_name or ''}：{department}要求补正 {len(items)} 项材料",
+                            answer["id"])
 
     instance.on_opened.append(keep)
 
@@ -436,6 +440,9 @@ def save(instance: Instance) -> Saved:
     moment = now()
     if new_status != application.status:
         record(session, application.id, instance.actor, "status_changed", {"from": application.status, "to": new_status})
+        if new_status in DECIDED_STATUSES or new_status == ApplicationStatus.REVOKED:
+            tell_enterprise(session, application, "decision",
+                            f"【审批结果】{application.project_name or ''}：{ApplicationStatus(new_status).label}")
         changes["status"] = new_status
         if new_status in DECIDED_STATUSES and application.decided_at is None:
             changes["decided_at"] = moment

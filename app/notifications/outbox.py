@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from app.clock import now
 from app.common.moments import with_local_moments
+from app.auth.models import User
 from app.notifications.models import Notification, OutboxEvent
 
 # Every event a subscriber may ask for, with its Chinese name.
@@ -34,6 +35,13 @@ def notify(session: Session, user_ids, kind: str, title: str, application_id: in
     session.info.setdefault(_NOTES, []).extend(
         {"user_id": uid, "event": kind, "title": title[:300], "application_id": application_id, "task_id": task_id,
          "created_at": moment, "read_at": None} for uid in user_ids)
+
+
+def tell_enterprise(session: Session, application, kind: str, title: str, task_id: str | None = None) -> None:
+    """The applying enterprise's users are told (a supplement asked for, a decision, a certificate)."""
+    users = session.scalars(select(User.id).where(User.enterprise_id == application.enterprise_id,
+                                                  User.is_active.is_(True))).all()
+    notify(session, users, kind, title, application.id, task_id)
 
 
 @event.listens_for(Session, "before_commit")
