@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     sign_in_concurrency: int = 2  # argon2 checks at once per process (each takes 64 MiB)
     worker_enabled: bool = True
     worker_interval_seconds: float = 0.5  # how often a worker looks for due timers, escalations and deliveries
+    webhook_retry_seconds: float = 10.0  # the first retry's wait; each next one waits twice as long (at most 6 h)
     sla_warning_share: float = 0.8  # a deadline shows `warning` once this share of its time is used (or on its last day)
 
     def require_secret(self) -> str:

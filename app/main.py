@@ -26,6 +26,7 @@ from app.errors import ERROR_RESPONSES, install_handlers
 from app.guard import BodyLimits, RequestGuard
 from app.platform import metrics
 from app.platform.worker import Worker
+from app.notifications import webhooks
 from app.notifications.router import router as notifications_router
 from app.processes.router import router as processes_router
 from app.reports.router import router as reports_router
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db
     clocks.configure(settings.sla_warning_share)
+    webhooks.configure(settings.webhook_retry_seconds)
     install_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)

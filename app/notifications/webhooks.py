@@ -26,11 +26,16 @@ from app.notifications.outbox import EVENTS
 
 SIGNATURE_HEADER = "X-Baton-Signature"  # "sha256=" + hex HMAC-SHA256 of the raw body with the subscription's secret
 EVENT_ID_HEADER = "X-Baton-Event-Id"
-RETRY_BASE_SECONDS = 10.0  # 10 s, 20 s, 40 s … between attempts, at most RETRY_CAP
+RETRY_BASE_SECONDS = 10.0  # 10 s, 20 s, 40 s … between attempts, at most RETRY_CAP (BATON_WEBHOOK_RETRY_SECONDS)
 RETRY_CAP = timedelta(hours=6)
 MAX_ATTEMPTS = 15  # about two days of trying; then the delivery is marked failed (and listed so)
 SEND_TIMEOUT = 10.0
 LEASE = timedelta(seconds=60)  # a worker sending a delivery holds it this long; a dead worker's lease expires
+
+
+def configure(retry_seconds: float) -> None:
+    global RETRY_BASE_SECONDS
+    RETRY_BASE_SECONDS = retry_seconds
 
 
 def subscribe(db: Database, actor: Actor, url: str, events: list[str], secret: str) -> dict:
