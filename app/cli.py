@@ -17,6 +17,11 @@ console = Console()
 err = Console(stderr=True)
 
 
+def _print_refusals(exc: Invalid) -> None:
+    for p in exc.detail:
+        err.print(f"[red]{'.'.join(map(str, p['loc']))}:[/] {p['msg']}")
+
+
 def _migrate(settings: Settings) -> None:
     from app.platform.migrate import upgrade
 
@@ -82,8 +87,7 @@ def cmd_user_add(args, settings: Settings) -> int:
             console.print(f"[green]✓[/] user {user.username} ({user.role}) created")
         return 0
     except Invalid as exc:
-        for p in exc.detail:
-            err.print(f"[red]{'.'.join(map(str, p['loc']))}:[/] {p['msg']}")
+        _print_refusals(exc)
         return 1
     finally:
         db.dispose()
@@ -199,8 +203,7 @@ def cmd_calendar_load(args, settings: Settings) -> int:
         with console.status(f"loading {year} and recomputing the open deadlines in it …"):
             result = calendar_service.load_year(db, actor, year, body.source, body.holidays, body.workdays)
     except Invalid as exc:
-        for p in exc.detail:
-            err.print(f"[red]{'.'.join(map(str, p['loc']))}:[/] {p['msg']}")
+        _print_refusals(exc)
         return 1
     finally:
         db.dispose()
