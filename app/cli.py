@@ -1,4 +1,4 @@
-"""The `baton` command: serve, worker, demo, migrate, deploy, calendar load, user add."""
+"""The `baton` command: serve, worker, demo, migrate, deploy, calendar load, user add|list|disable|set-password."""
 from __future__ import annotations
 
 import argparse
@@ -83,7 +83,8 @@ def cmd_user_add(args, settings: Settings) -> int:
         with db.transaction() as session:
             user = add_user(session, username=args.username, password=password, role=args.role,
                             departments=args.department or [], enterprise_code=args.enterprise,
-                            enterprise_name=args.enterprise_name, display_name=args.display_name)
+                            enterprise_name=args.enterprise_name, display_name=args.display_name,
+                            office_code=args.office)
             console.print(f"[green]✓[/] user {user.username} ({user.role}) created")
         return 0
     except Invalid as exc:
@@ -91,6 +92,76 @@ def cmd_user_add(args, settings: Settings) -> int:
         return 1
     finally:
         db.dispose()
+
+
+def _admin_actor():
+    """The command line acts as the system administrator (who runs it has the database in hand)."""
+    from app.auth.policy import Actor
+
+    return Actor(id=0, username="cli", role=Role.ADMIN, departments=frozenset(), enterprise_id=None)
+
+
+def cmd_user_list(args, settings: Settings) -> int:
+    from app.common.pagination import PageParams
+    from app.db import Database
+    from app.users import service
+
+    db = Database(settings.database_url)
+    try:
+        page = service.list_users(db, _admin_actor(), PageParams(1, 200), args.q, args.role, args.department)
+    finally:
+        db.dispose()
+    table = Table("user", "name", "role", "departments / office / enterprise", "active", "in hand",
+                  title=f"users ({page['total']})")
+    for u in page["items"]:
+        where = "、".join(u["department_names"]) or u["office_name"] or (u["enterprise"] or {}).get("name") or ""
+        table.add_row(u["username"], u["display_name"] or "", u["role_name"], where, "✓" if u["active"] else "✗",
+                      str(u["claimed_tasks"]))
+    console.print(table)
+    return 0
+
+
+def cmd_user_disable(args, settings: Settings) -> int:
+    from app.db import Database
+    from app.errors import NotFound
+    from app.users import service
+
+    db = Database(settings.database_url)
+    try:
+        service.update_user(db, _admin_actor(), args.username, {"active": False})
+    except (Invalid, NotFound) as exc:
+        if isinstance(exc, Invalid):
+            _print_refusals(exc)
+        else:
+            err.print(f"[red]{exc.detail}[/]")
+        return 1
+    finally:
+        db.dispose()
+    console.print(f"[green]✓[/] {args.username} disabled: its sessions ended, its claimed tasks are back in the queue")
+    return 0
+
+
+def cmd_user_set_password(args, settings: Settings) -> int:
+    from app.db import Database
+    from app.errors import NotFound
+    from app.users import service
+
+    if not args.password_stdin:
+        err.print("[red]give the password on standard input with --password-stdin[/] (it never goes on a command line)")
+        return 2
+    db = Database(settings.database_url)
+    try:
+        service.set_password(db, _admin_actor(), args.username, sys.stdin.readline().rstrip("\n"))
+    except (Invalid, NotFound) as exc:
+        if isinstance(exc, Invalid):
+            _print_refusals(exc)
+        else:
+            err.print(f"[red]{exc.detail}[/]")
+        return 1
+    finally:
+        db.dispose()
+    console.print(f"[green]✓[/] password of {args.username} set; its sessions ended")
+    return 0
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
@@ -258,8 +329,21 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--enterprise", help="unified social credit code (enterprise users)")
     add.add_argument("--enterprise-name", help="the enterprise's name, when it is new")
     add.add_argument("--display-name")
+    add.add_argument("--office", help="a helpdesk agent's office code (GET /api/v1/offices)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=cmd_user_add)
+    listing = user_sub.add_parser("list", help="list users")
+    listing.add_argument("--q", help="part of a username or name")
+    listing.add_argument("--role", choices=Role.codes())
+    listing.add_argument("--department")
+    listing.set_defaults(func=cmd_user_list)
+    disable = user_sub.add_parser("disable", help="disable a user: sessions end, claimed tasks go back")
+    disable.add_argument("username")
+    disable.set_defaults(func=cmd_user_disable)
+    password = user_sub.add_parser("set-password", help="set a user's password (ends its sessions)")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    password.set_defaults(func=cmd_user_set_password)
     return parser
 
 

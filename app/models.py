@@ -7,6 +7,8 @@ from app.auth.models import Enterprise, SignInThrottle, User, UserDepartment  # 
 from app.db import Base  # noqa: F401
 from app.departments.models import Department  # noqa: F401
 from app.districts.models import District  # noqa: F401
+from app.offices.models import Office  # noqa: F401
+from app.authorizations.models import Authorization, AuthorizationProcess  # noqa: F401
 from app.documents.models import Document  # noqa: F401
 from app.processes.models import DeployedFile, ProcessDefinition  # noqa: F401
 from app.tasks.models import Task  # noqa: F401

@@ -106,6 +106,8 @@ EVENT_LABELS = {
     "calendar_loaded": "载入节假日安排", "deadline_recomputed": "办理期限重算", "deadline_extended": "延长办理期限",
     "special_procedure_started": "启动特别程序（暂停计时）", "special_procedure_ended": "特别程序结束（恢复计时）",
     "time_limit_changed": "调整事项时限", "task_warning": "临期预警", "task_overdue": "办理超期",
+    "authorization_granted": "授权委托", "authorization_revoked": "撤销授权委托", "user_created": "新建账号",
+    "user_changed": "变更账号", "password_changed": "修改密码", "password_reset": "重置密码",
 }
 
 # The approval items the routing tables choose, and the certificates a process issues.

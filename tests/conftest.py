@@ -15,7 +15,7 @@ from app.db import Database
 PG_ADMIN_URL = os.environ.get("BATON_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SHARED = PROJECT_ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-KEEP_TABLES = {"departments", "districts", "alembic_version", "process_definitions", "deployed_files", "users", "user_departments",
+KEEP_TABLES = {"departments", "districts", "offices", "alembic_version", "process_definitions", "deployed_files", "users", "user_departments",
                "calendar_years", "calendar_days", "item_time_limits",
                "enterprises"}
 

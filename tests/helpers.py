@@ -38,7 +38,11 @@ USERS = {
     "helpdesk": ("helpdesk", [], None),
     "acme": ("enterprise", [], ACME),
     "other": ("enterprise", [], OTHER),
+    "agent_a": ("helpdesk", [], None),
+    "agent_b": ("helpdesk", [], None),
+    "agent_c": ("helpdesk", [], None),
 }
+OFFICE_OF = {"agent_a": "hh-150105", "agent_b": "hh-150105", "agent_c": "hh-150102"}  # 赛罕区 ×2, 新城区
 
 # Which reviewer acts for each department in scenario tests.
 REVIEWER_OF = {"service-window": "window", "ecology-environment": "eco", "water-affairs": "water",
@@ -59,7 +63,8 @@ def create_users(db: Database) -> None:
     with db.transaction() as session:
         for username, (role, departments, enterprise) in USERS.items():
             remember(add_user(session, username=username, password=PASSWORD, role=role, departments=departments,
-                              enterprise_code=enterprise, enterprise_name=f"{username} 有限公司" if enterprise else None))
+                              enterprise_code=enterprise, enterprise_name=f"{username} 有限公司" if enterprise else None,
+                              office_code=OFFICE_OF.get(username)))
 
 
 def auth(username: str) -> dict:

@@ -20,7 +20,7 @@ ApplicationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the applica
 async def submit(body: ApplicationIn, actor: CurrentActor, db: DatabaseDep,
            idempotency_key: Annotated[str | None, Header(max_length=200)] = None):
     return await in_thread(service.submit, db, actor, process=body.process, project=body.project, document_ids=body.documents,
-                          idempotency_key=idempotency_key)
+                          idempotency_key=idempotency_key, on_behalf_of=body.on_behalf_of)
 
 
 @router.get("/applications", response_model=ApplicationPage, summary="Applications you may see")

@@ -14,6 +14,8 @@ class ApplicationIn(BaseModel):
     process: str = Field(max_length=200, description="id of a deployed process, e.g. parallel_review")
     project: dict[str, Any] = Field(description="the project, as the process's start_form describes it")
     documents: list[str] = Field(default_factory=list, description="ids of documents uploaded with POST /documents")
+    on_behalf_of: str | None = Field(default=None, max_length=18, pattern="^[0-9A-Z]{18}$",
+                                     description="a helpdesk agent: the credit code of the enterprise that authorised it")
 
 
 class SupplementIn(BaseModel):
@@ -39,9 +41,22 @@ class MinorItemsIn(BaseModel):
     documents: list[str] = Field(default_factory=list, max_length=50)
 
 
+class OfficeRef(BaseModel):
+    code: str
+    name: str | None
+
+
+class OnBehalfOf(BaseModel):
+    credit_code: str
+    name: str | None
+
+
 class TimelineEntry(BaseModel):
     at: Moment
-    actor: str = Field(description="who acted: a login name for staff readers; a department for the applicant")
+    actor: str = Field(description="who acted: a login name for staff readers; a department for the applicant; a "
+                                   "helpdesk agent acting on behalf, for everyone")
+    actor_office: OfficeRef | None = Field(default=None, description="the agent's office (帮办代办)")
+    on_behalf_of: OnBehalfOf | None = Field(default=None, description="the enterprise the agent acted for")
     event: str
     event_name: str = Field(description="the event in Chinese")
     detail: dict

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from app.applications.models import Application, Commitment, Filing, MinorItems, Supplement, SupplementRequest
 from app.audit.service import record, timeline
+from app.auth.models import Enterprise
 from app.auth.service import commitment_bar, enterprise_card
 from app.auth.policy import (
     Actor,
     may_read_engine_messages,
-    require_applicant,
+    require_acting_for,
     require_role,
     require_see_application,
     visible_applications,
@@ -31,6 +32,7 @@ from app.common.pagination import PageParams, paginate
 from app.db import Database
 from app.departments import directory
 from app.districts.directory import names as district_names
+from app.offices.directory import names as office_names
 from app.documents import service as documents
 from app.errors import Conflict, Invalid, NotFound
 from app.instances import kernel
@@ -81,6 +83,7 @@ def detail(session: Session, app, actor: Actor) -> ApplicationOut:
     stage_name = next((t.meta.get("stage_name") for t in open_tasks if t.stage == app.stage), None)
     today = now().astimezone(CHINA).date()
     department_of = {t.id: t.department for t in every_task}
+    offices = office_names(session)
     moment = now()
     clock = clocks.clock_view(due_at=app.due_at if app.status in ACTIVE_STATUSES else None,
                               warn=clocks.warn_at(app.clock_started_at, app.due_at)
@@ -109,7 +112,13 @@ def detail(session: Session, app, actor: Actor) -> ApplicationOut:
             for r in session.execute(select(SupplementRequest).where(SupplementRequest.application_id == app.id)
                                      .order_by(SupplementRequest.id)).scalars()],
         "timeline": [{**e, "event_name": event_name(e["event"]),
-                      "actor": e["actor"] if staff else _as_the_applicant_reads(e, actor, department_of, names)}
+                      "actor": e["actor"] if staff or e["on_behalf_of"] else
+                      _as_the_applicant_reads(e, actor, department_of, names),
+                      "actor_office": {"code": e["actor_office"], "name": offices.get(e["actor_office"])}
+                      if e["actor_office"] else None,
+                      "on_behalf_of": {"credit_code": e["on_behalf_of"], "name": app.enterprise_name
+                                       if e["on_behalf_of"] == app.enterprise_credit_code else None}
+                      if e["on_behalf_of"] else None}
                      for e in timeline(session, app.id)],
         "documents": documents.listed(session, app.id),
         "certificates": certificates.listed(session, [app.id], staff=staff),
@@ -187,11 +196,13 @@ def relay_view(app: Application, every_task: list[Task], names: dict) -> dict | 
 
 
 def submit(db: Database, actor: Actor, *, process: str, project: dict, document_ids: list[str],
-           idempotency_key: str | None) -> ApplicationOut:
-    """Validate, run the new instance up to its first tasks, then store it all in one short transaction."""
-    require_role(actor, Role.ENTERPRISE)
+           idempotency_key: str | None, on_behalf_of: str | None = None) -> ApplicationOut:
+    """Validate, run the new instance up to its first tasks, then store it all in one short transaction. A helpdesk
+    agent files `on_behalf_of` an enterprise (its credit code) that authorised it for the process."""
+    require_role(actor, Role.ENTERPRISE, Role.HELPDESK)
     request_hash = _request_hash(process, project, document_ids)
     with db.read() as session:
+        enterprise_id, acting = _filing_enterprise(session, actor, on_behalf_of, process)
         if idempotency_key:
             earlier = _by_idempotency_key(session, actor, idempotency_key, request_hash)
             if earlier is not None:
@@ -204,9 +215,9 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
             raise Invalid(problems)
         documents.check(session, actor, document_ids, ["body", "documents"])
         start = kernel.start_properties(definition)
-        bar = barred_refusal(session, actor)
+        bar = barred_refusal(session, enterprise_id)
         known = kernel.departments(session)
-        enterprise = enterprise_card(session, actor.enterprise_id)
+        enterprise = enterprise_card(session, enterprise_id)
     moment = now()
     limit = None  # the process's own limit: its clock starts when acceptance is passed (kernel.application_clock)
     if start.get("time_limit"):
@@ -229,7 +240,7 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
 
     def build(session: Session) -> Application:
         app = Application(definition_id=definition.id, process_id=definition.process_id, version=definition.version,
-                          enterprise_id=actor.enterprise_id, created_by_id=actor.id, idempotency_key=idempotency_key,
+                          enterprise_id=enterprise_id, created_by_id=actor.id, idempotency_key=idempotency_key,
                           request_hash=request_hash if idempotency_key else None,
                           status=ApplicationStatus.IN_REVIEW, project=project, project_name=_project_name(project),
                           enterprise_name=enterprise[0], enterprise_credit_code=enterprise[1], required_items=[],
@@ -237,12 +248,14 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
                           district=str(project.get("district") or "")[:6] or None)
         session.add(app)
         session.flush()
+        if acting:
+            session.info["acting_for"] = acting  # the agent's events carry its office and the enterprise
         attached = documents.attach(session, actor, app.id, document_ids, ["body", "documents"])
         record(session, app.id, actor.username, "submitted", {"process": process, "version": definition.version,
                                                               "documents": attached})
         if commitment_based and project.get("commitment"):
             c = project.get("commitment") or {}
-            session.add(Commitment(application_id=app.id, enterprise_id=actor.enterprise_id, text=c.get("text", ""),
+            session.add(Commitment(application_id=app.id, enterprise_id=enterprise_id, text=c.get("text", ""),
                                    signer=c.get("signer", ""), signed_at=_as_local_moment(c.get("signed_at")),
                                    status="signed", recorded_at=moment))
             record(session, app.id, actor.username, "commitment_signed",
@@ -294,8 +307,26 @@ def _as_local_moment(text) -> str:
     return moment_text(moment if moment.tzinfo else moment.replace(tzinfo=zone()))
 
 
-def barred_refusal(session: Session, actor: Actor) -> list[dict]:
-    bar = commitment_bar(session, actor.enterprise_id)
+def _filing_enterprise(session: Session, actor: Actor, on_behalf_of: str | None, process: str) -> tuple[int, dict | None]:
+    """Whose application this is: the enterprise's own, or the one an agent files for (authorised for `process`)."""
+    if actor.role == Role.ENTERPRISE:
+        if on_behalf_of and on_behalf_of.upper() != enterprise_card(session, actor.enterprise_id)[1]:
+            raise Invalid([{"loc": ["body", "on_behalf_of"], "msg": "企业只能以本企业名义申请 / an enterprise files for "
+                                                                    "itself; on_behalf_of is for helpdesk agents"}])
+        return actor.enterprise_id, None
+    if not on_behalf_of:
+        raise Invalid([{"loc": ["body", "on_behalf_of"], "msg": "帮办代办员须写明代办企业的统一社会信用代码 (on_behalf_of) / an agent "
+                                                                "names the enterprise it files for"}])
+    enterprise = session.scalar(select(Enterprise).where(Enterprise.credit_code == on_behalf_of.upper()))
+    if enterprise is None:
+        raise Invalid([{"loc": ["body", "on_behalf_of"], "msg": f"统一社会信用代码 {on_behalf_of[:18]} 无对应企业 / no "
+                                                                "enterprise has this credit code"}])
+    require_acting_for(session, actor, enterprise.id, process)
+    return enterprise.id, session.info.pop("acting_for")
+
+
+def barred_refusal(session: Session, enterprise_id: int) -> list[dict]:
+    bar = commitment_bar(session, enterprise_id)
     if bar is None:
         return []
     return [{"loc": ["body", "project", "commitment"], "msg": bar}]
@@ -310,6 +341,7 @@ def get(db: Database, actor: Actor, application_id: int) -> ApplicationOut:
         app = session.execute(select(*_READABLE).where(Application.id == application_id,
                                                         visible_applications(actor))).first()
         if app is None:
+            require_see_application(session, actor, application_id)  # 404, or 403 saying why an agent may no longer
             raise NotFound(f"application {application_id} not found")
         return detail(session, app, actor)
 
@@ -345,7 +377,7 @@ def supplement(db: Database, actor: Actor, application_id: int, request_id: int 
 
     def answer(instance: kernel.Instance) -> None:
         session, app = instance.session, instance.application
-        require_applicant(actor, app)
+        require_acting_for(session, actor, app.enterprise_id, app.process_id, app.id)
         waiting = [t for t in tasks_of(session, app.id) if t.for_applicant and t.status == TaskStatus.OPEN]
         requests = {r.answer_task_id: r for r in session.scalars(
             select(SupplementRequest).where(SupplementRequest.application_id == app.id,
@@ -432,7 +464,7 @@ def deliver_minor_items(db: Database, actor: Actor, application_id: int, items: 
 
     def deliver(instance: kernel.Instance) -> None:
         session, app = instance.session, instance.application
-        require_applicant(actor, app)
+        require_acting_for(session, actor, app.enterprise_id, app.process_id, app.id)
         if app.status in ENDED_STATUSES:
             raise Conflict(f"application {app.id} is {app.status}")
         pending = list(session.scalars(select(MinorItems).where(MinorItems.application_id == app.id,
@@ -464,7 +496,7 @@ def deliver_minor_items(db: Database, actor: Actor, application_id: int, items: 
 def withdraw(db: Database, actor: Actor, application_id: int) -> ApplicationOut:
     def cancel(instance: kernel.Instance) -> None:
         app = instance.application
-        require_applicant(actor, app)
+        require_acting_for(instance.session, actor, app.enterprise_id, app.process_id, app.id)
         if app.status not in ACTIVE_STATUSES:
             raise Conflict(f"application {app.id} is {app.status}; only an application under way can be withdrawn")
         instance.run("cancel")

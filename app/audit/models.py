@@ -19,6 +19,9 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     event: Mapped[str] = mapped_column(String(60))
     detail: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # An action taken on behalf (帮办代办): the agent is `actor`, of this office, for this enterprise.
+    actor_office: Mapped[str | None] = mapped_column(String(40))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(18))  # the enterprise's credit code
 
 
 class Incident(Base):

@@ -47,6 +47,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     display_name: Mapped[str | None] = mapped_column(String(100))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    office_code: Mapped[str | None] = mapped_column(ForeignKey("offices.code"))  # a helpdesk agent's office
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Every token carries it; a password change, a disable or a role change bumps it, ending every session at once.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

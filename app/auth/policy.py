@@ -11,6 +11,10 @@ from sqlalchemy import ColumnElement, exists, false, select, true
 from sqlalchemy.orm import Session
 
 from app.applications.models import Application
+from app.auth.models import Enterprise
+from app.authorizations.models import Authorization, AuthorizationProcess
+from app.clock import now
+from app.common.moments import moment_text
 from app.documents.models import Document
 from app.errors import Forbidden, NotFound
 from app.tasks.models import Task
@@ -26,6 +30,7 @@ class Actor:
     role: Role
     departments: frozenset[str]
     enterprise_id: int | None
+    office_code: str | None = None  # a helpdesk agent's office
 
     @property
     def is_admin(self) -> bool:
@@ -56,20 +61,84 @@ def visible_applications(actor: Actor) -> ColumnElement[bool]:
         return Application.enterprise_id == actor.enterprise_id
     if actor.is_department_staff and actor.departments:
         return exists().where(Task.application_id == Application.id, Task.department.in_(actor.departments))
+    if actor.role == Role.HELPDESK:  # an agent: the applications of the enterprises that authorised it, in scope
+        return usable_grants(actor, Application.enterprise_id, Application.process_id).exists()
     return false()
 
 
+def usable_grants(actor: Actor, enterprise_id, process_id, moment=None):
+    """The authorisations `actor` may act on now for that enterprise and process: granted to it or to its office,
+    not revoked, not expired, covering the process."""
+    moment = moment or now()
+    covered = exists().where(AuthorizationProcess.authorization_id == Authorization.id,
+                             AuthorizationProcess.process_id == process_id)
+    return select(Authorization.id).where(Authorization.enterprise_id == enterprise_id, _granted_to(actor),
+                                          Authorization.revoked_at.is_(None), Authorization.valid_from <= moment,
+                                          Authorization.valid_until > moment,
+                                          Authorization.all_processes.is_(True) | covered)
+
+
+def require_acting_for(session: Session, actor: Actor, enterprise_id: int, process_id: str,
+                       application_id: int | None = None) -> None:
+    """Acting as the applicant: the enterprise itself, or a helpdesk agent holding a usable authorisation — else 403
+    saying why (none, expired, revoked, out of scope). The transaction's audit events then carry the agent, its office
+    and the enterprise."""
+    if actor.role == Role.ENTERPRISE and actor.enterprise_id == enterprise_id:
+        return
+    if actor.role != Role.HELPDESK:
+        subject = f"application {application_id}" if application_id else "this enterprise"
+        raise Forbidden(f"仅申请企业或其授权的帮办代办员可办理 / only the applying enterprise, or a helpdesk agent it "
+                        f"authorised, can do this for {subject}")
+    if session.scalar(usable_grants(actor, enterprise_id, process_id).limit(1)) is None:
+        raise Forbidden(_why_no_grant(session, actor, enterprise_id, process_id))
+    enterprise = session.get(Enterprise, enterprise_id)
+    session.info["acting_for"] = {"actor_office": actor.office_code, "on_behalf_of": enterprise.credit_code}
+
+
+def _why_no_grant(session: Session, actor: Actor, enterprise_id: int, process_id: str) -> str:
+    enterprise = session.get(Enterprise, enterprise_id)
+    who = f"{enterprise.name}（{enterprise.credit_code}）" if enterprise else f"enterprise {enterprise_id}"
+    grants = list(session.scalars(select(Authorization).where(Authorization.enterprise_id == enterprise_id,
+                                                              _granted_to(actor))
+                                  .order_by(Authorization.id.desc())))
+    if not grants:
+        return f"{who} 未授权您（或您所在的帮办窗口）代办 / {who} has not authorised you or your office"
+    moment = now()
+    for g in grants:
+        if g.revoked_at is not None:
+            continue
+        if g.valid_until <= moment:
+            continue
+        scope = [p.process_id for p in session.scalars(select(AuthorizationProcess)
+                                                       .where(AuthorizationProcess.authorization_id == g.id))]
+        return (f"授权委托 {g.id} 不包括流程 {process_id}（授权范围：{'、'.join(scope)}）/ authorisation {g.id} does not "
+                f"cover {process_id}")
+    latest = grants[0]
+    if latest.revoked_at is not None:
+        return (f"授权委托 {latest.id} 已于 {moment_text(latest.revoked_at)} 撤销 / authorisation {latest.id} was revoked "
+                f"by {who}")
+    return (f"授权委托 {latest.id} 已于 {moment_text(latest.valid_until)} 到期 / authorisation {latest.id} expired")
+
+
 def require_see_application(session: Session, actor: Actor, application_id: int) -> None:
-    """404 unless the application exists and `actor` may see it."""
-    if not session.scalar(select(exists().where(Application.id == application_id, visible_applications(actor)))):
-        raise NotFound(f"application {application_id} not found")
+    """404 unless the application exists and `actor` may see it — but an agent once authorised by its enterprise
+    learns why it may no longer (expired, revoked, out of scope): 403 saying which."""
+    if session.scalar(select(exists().where(Application.id == application_id, visible_applications(actor)))):
+        return
+    if actor.role == Role.HELPDESK:
+        app = session.execute(select(Application.enterprise_id, Application.process_id)
+                              .where(Application.id == application_id)).first()
+        if app is not None and session.scalar(select(exists().where(
+                Authorization.enterprise_id == app.enterprise_id, _granted_to(actor)))):
+            raise Forbidden(_why_no_grant(session, actor, app.enterprise_id, app.process_id))
+    raise NotFound(f"application {application_id} not found")
 
 
-def require_applicant(actor: Actor, application: Application) -> None:
-    """Acting for an application (supplement, withdraw) belongs to its enterprise."""
-    if actor.role != Role.ENTERPRISE or application.enterprise_id != actor.enterprise_id:
-        raise Forbidden(f"仅申请企业可办理申请 {application.id} 的此项操作 / only the applying enterprise can do this for "
-                        f"application {application.id}")
+def _granted_to(actor: Actor):
+    grantee = Authorization.grantee_user_id == actor.id
+    if actor.office_code:
+        grantee = grantee | (Authorization.grantee_office == actor.office_code)
+    return grantee
 
 
 # ---------------------------------------------------------------- tasks

@@ -16,6 +16,7 @@ from app.clock import now
 from app.common.moments import moment_text
 from app.db import Database
 from app.departments.models import Department
+from app.offices.models import Office
 from app.errors import Invalid, Unauthorized
 from app.vocabulary import STAFF_ROLES, CreditRecordKind, Role
 from workflows.calendar import CHINA
@@ -46,7 +47,7 @@ _DUMMY_HASH = hash_password("no account has this password")
 
 def to_actor(user: User) -> Actor:
     return Actor(id=user.id, username=user.username, role=Role(user.role),
-                 departments=frozenset(user.departments), enterprise_id=user.enterprise_id)
+                 departments=frozenset(user.departments), enterprise_id=user.enterprise_id, office_code=user.office_code)
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -54,7 +55,7 @@ def find_user(session: Session, username: str) -> User | None:
 
 
 _ACTOR = (select(User.id, User.username, User.role, User.enterprise_id, User.is_active, User.session_version,
-                 UserDepartment.department_code)
+                 User.office_code, UserDepartment.department_code)
           .outerjoin(UserDepartment, UserDepartment.user_id == User.id))
 
 
@@ -70,7 +71,8 @@ def actor_from_token(db: Database, token: str | None, secret: str) -> Actor:
                            "sign in again")
     user = rows[0]
     return Actor(id=user.id, username=user.username, role=Role(user.role), enterprise_id=user.enterprise_id,
-                 departments=frozenset(r.department_code for r in rows if r.department_code))
+                 departments=frozenset(r.department_code for r in rows if r.department_code),
+                 office_code=user.office_code)
 
 
 def sign_in(db: Database, username: str, password: str, secret: str, minutes: int, *, address: str | None = None,
@@ -107,7 +109,7 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 def add_user(session: Session, *, username: str, password: str, role: str, departments: list[str] | None = None,
              enterprise_code: str | None = None, enterprise_name: str | None = None,
-             display_name: str | None = None) -> User:
+             display_name: str | None = None, office_code: str | None = None) -> User:
     """Create a user; an enterprise user's enterprise is created on first mention."""
     departments = departments or []
     problems = []
@@ -138,6 +140,11 @@ def add_user(session: Session, *, username: str, password: str, role: str, depar
             problems.append({"loc": ["enterprise"], "msg": f"unified social credit code {enterprise_code!r} {reason}"})
     elif enterprise_code:
         problems.append({"loc": ["enterprise"], "msg": "only an enterprise user belongs to an enterprise"})
+    if office_code is not None:
+        if role != Role.HELPDESK:
+            problems.append({"loc": ["office"], "msg": "帮办窗口 (office) 只属于帮办代办员 / only a helpdesk agent has an office"})
+        elif session.get(Office, office_code) is None:
+            problems.append({"loc": ["office"], "msg": f"{office_code[:40]!r} 不是帮办代办窗口 / unknown office"})
     if problems:
         raise Invalid(problems)
     if role == Role.ENTERPRISE:
@@ -147,7 +154,7 @@ def add_user(session: Session, *, username: str, password: str, role: str, depar
             session.add(enterprise)
             session.flush()
     user = User(username=username, password_hash=hash_password(password), role=role, display_name=display_name,
-                enterprise_id=enterprise.id if enterprise else None)
+                enterprise_id=enterprise.id if enterprise else None, office_code=office_code)
     user.department_links = [UserDepartment(department_code=c) for c in departments]
     session.add(user)
     session.flush()
