@@ -14,6 +14,7 @@ from app.audit.router import router as audit_router
 from app.authorizations.router import router as authorizations_router
 from app.calendar import service as calendar_service
 from app.users.router import router as users_router
+from app.assistance.router import router as assistance_router
 from app.calendar.router import router as calendar_router
 from app.certificates.router import router as certificates_router
 from app.common import clocks
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     api = APIRouter(prefix=API_PREFIX)
     for router in (auth_router, departments_router, processes_router, applications_router, certificates_router, tasks_router,
                    documents_router, audit_router, calendar_router, notifications_router, districts_router,
-                   reports_router, authorizations_router, users_router):
+                   reports_router, authorizations_router, users_router, assistance_router):
         api.include_router(router, responses=ERROR_RESPONSES)
 
     @api.get("/healthz", tags=["health"], response_model=HealthOut, responses={503: {"model": HealthOut}},

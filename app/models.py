@@ -9,6 +9,7 @@ from app.departments.models import Department  # noqa: F401
 from app.districts.models import District  # noqa: F401
 from app.offices.models import Office  # noqa: F401
 from app.authorizations.models import Authorization, AuthorizationProcess  # noqa: F401
+from app.assistance.models import AssistanceRequest, AssistedApplication  # noqa: F401
 from app.documents.models import Document  # noqa: F401
 from app.processes.models import DeployedFile, ProcessDefinition  # noqa: F401
 from app.tasks.models import Task  # noqa: F401

@@ -1,5 +1,6 @@
 """helpdesk offices (市本级, nine 旗县区, the receiving windows of Baotou, Ordos and Ulanqab), an agent's office,
-authorisations (授权委托) with their processes, and actor/subject on audit events
+authorisations (授权委托) with their processes, actor/subject on audit events, assistance requests (帮办申请) and the
+applications they led to
 
 Revision ID: 0009
 Revises: 0008
@@ -74,9 +75,46 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['authorization_id'], ['authorizations.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('authorization_id', 'process_id')
     )
+    op.create_table('assistance_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_code', sa.String(length=40), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=True),
+    sa.Column('project_name', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('contact_name', sa.String(length=100), nullable=False),
+    sa.Column('contact_phone', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_name', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_by_name', sa.String(length=64), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('close_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], ),
+    sa.ForeignKeyConstraint(['office_code'], ['offices.code'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('assistance_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_assistance_office_status', ['office_code', 'status', 'due_at'], unique=False)
+    op.create_table('assisted_applications',
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('linked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['request_id'], ['assistance_requests.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('request_id', 'application_id')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('assisted_applications')
+    op.drop_table('assistance_requests')
     op.drop_table('authorization_processes')
     op.drop_table('authorizations')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:

@@ -30,6 +30,12 @@ def test_a_delivery_survives_a_killed_server(pg_url, tmp_path):
         while not receiver.seen and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(receiver.seen) == 1  # the first attempt failed (500); the next is due in 3 s
+        while time.monotonic() < deadline:  # kill between attempts: once the failure is recorded
+            listed = httpx.get(f"{base}/api/v1/webhooks", headers=auth("admin")).json()
+            deliveries = httpx.get(f"{base}/api/v1/webhooks/{listed[0]['id']}/deliveries", headers=auth("admin")).json()
+            if deliveries["items"] and deliveries["items"][0]["attempts"]:
+                break
+            time.sleep(0.05)
         servers[0].process.send_signal(signal.SIGKILL)
         servers[0].process.wait(timeout=10)
         stop_servers(servers)
