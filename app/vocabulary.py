@@ -108,7 +108,7 @@ EVENT_LABELS = {
     "time_limit_changed": "调整事项时限", "task_warning": "临期预警", "task_overdue": "办理超期",
     "authorization_granted": "授权委托", "authorization_revoked": "撤销授权委托", "user_created": "新建账号",
     "user_changed": "变更账号", "password_changed": "修改密码", "password_reset": "重置密码",
-    "assistance_linked": "帮办申请关联申报",
+    "assistance_linked": "帮办申请关联申报", "received_elsewhere": "异地窗口收件（四城通办）", "forwarded": "转办至呼和浩特",
 }
 
 # The approval items the routing tables choose, and the certificates a process issues.

@@ -17,6 +17,7 @@ class Labelled(StrEnum):
 
 
 class ApplicationStatus(Labelled):
+    FORWARDING = "forwarding"  # received at a window outside Hohhot (四城通办), not yet handed to Hohhot
     IN_REVIEW = "in_review"
     AWAITING_SUPPLEMENT = "awaiting_supplement"
     RECTIFYING = "rectifying"
@@ -35,6 +36,7 @@ class Decision(Labelled):
 
 
 LABELS: dict[Labelled, str] = {
+    ApplicationStatus.FORWARDING: "异地收件转办中",
     ApplicationStatus.IN_REVIEW: "审查中",
     ApplicationStatus.AWAITING_SUPPLEMENT: "待补正",
     ApplicationStatus.RECTIFYING: "整改中",
@@ -49,8 +51,8 @@ LABELS: dict[Labelled, str] = {
     Decision.RETURN: "退回补正",
 }
 
-ACTIVE_STATUSES = frozenset({ApplicationStatus.IN_REVIEW, ApplicationStatus.AWAITING_SUPPLEMENT,
-                             ApplicationStatus.UNDER_CONSTRUCTION})
+ACTIVE_STATUSES = frozenset({ApplicationStatus.FORWARDING, ApplicationStatus.IN_REVIEW,
+                             ApplicationStatus.AWAITING_SUPPLEMENT, ApplicationStatus.UNDER_CONSTRUCTION})
 DECIDED_STATUSES = frozenset({ApplicationStatus.APPROVED, ApplicationStatus.APPROVED_PENDING_ITEMS,
                               ApplicationStatus.REJECTED})
 ENDED_STATUSES = frozenset({ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED, ApplicationStatus.REVOKED})

@@ -17,6 +17,7 @@ class Application(Base):
         Index("ix_applications_enterprise_status", "enterprise_id", "status"),
         Index("ix_applications_status", "status"),
         Index("ix_applications_district_created", "district", "created_at"),
+        Index("ix_applications_receiving_status", "receiving_office", "status"),
         Index("ix_applications_next_timer", "next_timer_at"),
         Index("ix_applications_process", "process_id"),
     )
@@ -43,6 +44,12 @@ class Application(Base):
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the process's own limit, e.g. one working day
     district: Mapped[str | None] = mapped_column(String(6))  # the project's 旗县区 code (reports rank by it)
+    # 呼包鄂乌“四城通办”: where it was received, who handles it, and the hand-off between them.
+    receiving_office: Mapped[str | None] = mapped_column(ForeignKey("offices.code"))
+    handling_office: Mapped[str | None] = mapped_column(ForeignKey("offices.code"))
+    forward_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    forwarded_by: Mapped[str | None] = mapped_column(String(64))
     # The process-level clock: runs from acceptance, stops while the applicant supplements.
     time_limit: Mapped[str | None] = mapped_column(String(20))
     clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -20,7 +20,8 @@ ApplicationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the applica
 async def submit(body: ApplicationIn, actor: CurrentActor, db: DatabaseDep,
            idempotency_key: Annotated[str | None, Header(max_length=200)] = None):
     return await in_thread(service.submit, db, actor, process=body.process, project=body.project, document_ids=body.documents,
-                          idempotency_key=idempotency_key, on_behalf_of=body.on_behalf_of)
+                          idempotency_key=idempotency_key, on_behalf_of=body.on_behalf_of,
+                           receiving_office=body.receiving_office)
 
 
 @router.get("/applications", response_model=ApplicationPage, summary="Applications you may see")
@@ -55,3 +56,9 @@ async def deliver_minor_items(application_id: ApplicationId, body: MinorItemsIn,
 @router.post("/applications/{application_id}/withdraw", response_model=ApplicationOut, summary="Withdraw an application")
 async def withdraw(application_id: ApplicationId, actor: CurrentActor, db: DatabaseDep):
     return await in_thread(service.withdraw, db, actor, application_id)
+
+
+@router.post("/applications/{application_id}/forward", response_model=ApplicationOut,
+             summary="Hand an application received outside Hohhot to Hohhot (the receiving window; 四城通办)")
+async def forward(application_id: ApplicationId, actor: CurrentActor, db: DatabaseDep):
+    return await in_thread(service.forward, db, actor, application_id)

@@ -16,6 +16,9 @@ class ApplicationIn(BaseModel):
     documents: list[str] = Field(default_factory=list, description="ids of documents uploaded with POST /documents")
     on_behalf_of: str | None = Field(default=None, max_length=18, pattern="^[0-9A-Z]{18}$",
                                      description="a helpdesk agent: the credit code of the enterprise that authorised it")
+    receiving_office: str | None = Field(default=None, max_length=40,
+                                         description="收件窗口 (an office code; an agent's own by default); a window "
+                                                     "outside Hohhot forwards it first (四城通办)")
 
 
 class SupplementIn(BaseModel):
@@ -49,6 +52,13 @@ class OfficeRef(BaseModel):
 class OnBehalfOf(BaseModel):
     credit_code: str
     name: str | None
+
+
+class ForwardingOut(BaseModel):
+    due_at: Moment | None = Field(description="within one working day of receipt")
+    forwarded_at: Moment | None
+    forwarded_by: str | None
+    on_time: bool | None
 
 
 class TimelineEntry(BaseModel):
@@ -188,6 +198,9 @@ class ApplicationOut(BaseModel):
     due_provisional: bool = False
     applicant_due_at: Moment | None = Field(default=None, description="what the applicant must do, by when: the "
                                                                       "rectification deadline of a broken commitment (整改期限)")
+    receiving_office: OfficeRef | None = Field(default=None, description="where it was received")
+    handling_office: OfficeRef | None = Field(default=None, description="the Hohhot service centre handling it")
+    forwarding: ForwardingOut | None = Field(default=None, description="the hand-off from a window outside Hohhot")
     deadline_extensions: list[DeadlineExtensionOut] = Field(default_factory=list,
                                                             description="extensions of its tasks' deadlines, each with its reason")
     special_procedures: list[SpecialProcedureOut] = Field(default_factory=list,

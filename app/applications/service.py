@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from app.applications.models import Application, Commitment, Filing, MinorItems, Supplement, SupplementRequest
 from app.audit.service import record, timeline
 from app.auth.models import Enterprise
+from app.documents.models import Document
+from app.offices.models import Office
 from app.auth.service import commitment_bar, enterprise_card
 from app.auth.policy import (
     Actor,
@@ -34,7 +36,7 @@ from app.departments import directory
 from app.districts.directory import names as district_names
 from app.offices.directory import names as office_names
 from app.documents import service as documents
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.instances import kernel
 from app.notifications.outbox import emit
 from app.processes.service import active_definition, start_form_of
@@ -97,6 +99,14 @@ def detail(session: Session, app, actor: Actor) -> ApplicationOut:
         **clock, "sla_state": state, "sla_state_name": SlaState(state).label if state else None,
         "time_limit": app.time_limit, **deadlines.of_application(session, app.id, staff=staff),
         "applicant_due_at": min((t.due_at for t in open_tasks if t.for_applicant and t.due_at), default=None),
+        "receiving_office": {"code": app.receiving_office, "name": offices.get(app.receiving_office)}
+        if app.receiving_office else None,
+        "handling_office": {"code": app.handling_office, "name": offices.get(app.handling_office)}
+        if app.handling_office else None,
+        "forwarding": {"due_at": app.forward_due_at, "forwarded_at": app.forwarded_at,
+                       "forwarded_by": app.forwarded_by,
+                       "on_time": (app.forwarded_at <= app.forward_due_at) if app.forwarded_at else None}
+        if app.forward_due_at else None,
         **_summary_fields(app, district_names(session)), "stage_name": stage_name, "project": app.project,
         "required_item_names": {code: item_name(code) for code in
                                 {*(app.required_items or []), *(app.committed_items or [])}},
@@ -196,13 +206,15 @@ def relay_view(app: Application, every_task: list[Task], names: dict) -> dict | 
 
 
 def submit(db: Database, actor: Actor, *, process: str, project: dict, document_ids: list[str],
-           idempotency_key: str | None, on_behalf_of: str | None = None) -> ApplicationOut:
+           idempotency_key: str | None, on_behalf_of: str | None = None,
+           receiving_office: str | None = None) -> ApplicationOut:
     """Validate, run the new instance up to its first tasks, then store it all in one short transaction. A helpdesk
     agent files `on_behalf_of` an enterprise (its credit code) that authorised it for the process."""
     require_role(actor, Role.ENTERPRISE, Role.HELPDESK)
     request_hash = _request_hash(process, project, document_ids)
     with db.read() as session:
         enterprise_id, acting = _filing_enterprise(session, actor, on_behalf_of, process)
+        receiving, handling, elsewhere = _offices(session, actor, receiving_office, project)
         if idempotency_key:
             earlier = _by_idempotency_key(session, actor, idempotency_key, request_hash)
             if earlier is not None:
@@ -245,7 +257,11 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
                           status=ApplicationStatus.IN_REVIEW, project=project, project_name=_project_name(project),
                           enterprise_name=enterprise[0], enterprise_credit_code=enterprise[1], required_items=[],
                           state="{}", state_version=0, time_limit=limit, created_at=moment, updated_at=moment,
-                          district=str(project.get("district") or "")[:6] or None)
+                          district=str(project.get("district") or "")[:6] or None, receiving_office=receiving,
+                          handling_office=handling)
+        if elsewhere:  # 四城通办: the receiving window forwards it within a working day; Hohhot's departments wait
+            app.status = ApplicationStatus.FORWARDING
+            app.forward_due_at = kernel.due_by(moment, FORWARDING_LIMIT, "forwarding").at
         session.add(app)
         session.flush()
         if acting:
@@ -263,7 +279,14 @@ def submit(db: Database, actor: Actor, *, process: str, project: dict, document_
         return app
 
     try:
-        application_id = kernel.create(db, actor.username, definition, snapshot, build, reveal_errors=may_read_engine_messages(actor))
+        if elsewhere:
+            with db.transaction() as session:
+                application_id = build(session).id
+                record(session, application_id, actor.username, "received_elsewhere",
+                       {"receiving_office": receiving, "handling_office": handling})
+        else:
+            application_id = kernel.create(db, actor.username, definition, snapshot, build,
+                                           reveal_errors=may_read_engine_messages(actor))
     except IntegrityError:
         # Two requests raced with one Idempotency-Key: the other one won; answer with its application.
         if not idempotency_key:
@@ -305,6 +328,44 @@ def _as_local_moment(text) -> str:
     except ValueError:
         return str(text or "")[:40]
     return moment_text(moment if moment.tzinfo else moment.replace(tzinfo=zone()))
+
+
+FORWARDING_LIMIT = "1wd"  # a window outside Hohhot hands an application on within one working day
+
+
+def _offices(session: Session, actor: Actor, receiving_office: str | None, project: dict) -> tuple[str | None, str, bool]:
+    """Where it is received (named, or the filing agent's office), who handles it in Hohhot (the project's district
+    service centre), and whether it was received outside Hohhot (呼包鄂乌“四城通办”)."""
+    code = receiving_office or (actor.office_code if actor.role == Role.HELPDESK else None)
+    office = session.get(Office, code) if code else None
+    if code and office is None:
+        raise Invalid([{"loc": ["body", "receiving_office"], "msg": f"收件窗口 (receiving_office) {code[:40]!r} 不存在 / "
+                                                                    "unknown office (see GET /api/v1/offices)"}])
+    district = str(project.get("district") or "150100")
+    handling = session.scalar(select(Office.code).where(Office.city == "hohhot", Office.district == district)) \
+        or "hh-150100"
+    return code, handling, office is not None and office.city != "hohhot"
+
+
+def forward(db: Database, actor: Actor, application_id: int) -> ApplicationOut:
+    """The receiving window hands the application to Hohhot: its process starts now, in Hohhot's departments."""
+
+    def hand_on(instance: kernel.Instance) -> None:
+        session, app = instance.session, instance.application
+        if not (actor.is_admin or actor.role == Role.HELPDESK and actor.office_code == app.receiving_office):
+            raise Forbidden(f"仅收件窗口 {app.receiving_office} 的工作人员可转办 / only the receiving window forwards it")
+        if app.status != ApplicationStatus.FORWARDING:
+            raise Conflict(f"application {app.id} is {app.status}: it was forwarded already")
+        attached = list(session.scalars(select(Document.id).where(Document.application_id == app.id)))
+        instance.run("start", payload={"project": app.project, "documents": attached})
+        moment = now()
+        instance.write_application(forwarded_at=moment, forwarded_by=actor.username)
+        record(session, app.id, actor.username, "forwarded",
+               {"from": app.receiving_office, "to": app.handling_office, "due_at": app.forward_due_at,
+                "on_time": moment <= app.forward_due_at if app.forward_due_at else None})
+
+    kernel.run(db, application_id, actor.username, hand_on, reveal_errors=may_read_engine_messages(actor))
+    return get(db, actor, application_id)
 
 
 def _filing_enterprise(session: Session, actor: Actor, on_behalf_of: str | None, process: str) -> tuple[int, dict | None]:

@@ -62,7 +62,9 @@ def visible_applications(actor: Actor) -> ColumnElement[bool]:
     if actor.is_department_staff and actor.departments:
         return exists().where(Task.application_id == Application.id, Task.department.in_(actor.departments))
     if actor.role == Role.HELPDESK:  # an agent: the applications of the enterprises that authorised it, in scope
-        return usable_grants(actor, Application.enterprise_id, Application.process_id).exists()
+        granted = usable_grants(actor, Application.enterprise_id, Application.process_id).exists()
+        # … and those its window received (四城通办: the receiving window follows what it forwarded)
+        return granted | (Application.receiving_office == actor.office_code) if actor.office_code else granted
     return false()
 
 

@@ -24,6 +24,7 @@ DEMO_PROCESSES = ("parallel_review", "industrial_fast_track", "housing_relay", "
 _BASE = "91150105MA0Q7D9K8"
 DEMO_ENTERPRISE = _BASE + credit_code_check_char(_BASE)
 
+DEMO_OFFICES = {"helpdesk": "hh-150105", "baotou_window": "bt-150200"}
 USERS = [
     ("admin", "admin", [], "系统管理员"),
     ("window", "reviewer", ["service-window"], "综合窗口 王敏"),
@@ -35,7 +36,8 @@ USERS = [
     ("housing_lead", "lead", ["housing-construction"], "住建局科长 郑伟"),
     ("natres", "reviewer", ["natural-resources"], "自然资源局 冯雪"),
     ("registry", "reviewer", ["real-estate-registry"], "不动产登记中心 陈晨"),
-    ("helpdesk", "helpdesk", [], "帮办代办员 褚楠"),
+    ("helpdesk", "helpdesk", [], "赛罕区帮办代办员 褚楠"),
+    ("baotou_window", "helpdesk", [], "包头市“四城通办”窗口 韩梅"),
     ("acme", "enterprise", [], "呼和浩特示例制造有限公司 经办人"),
 ]
 
@@ -85,13 +87,14 @@ def populate(settings: Settings, console: Console) -> None:
                 if username not in existing:
                     add_user(session, username=username, password=DEMO_PASSWORD, role=role, departments=departments,
                              enterprise_code=DEMO_ENTERPRISE if role == "enterprise" else None,
-                             enterprise_name="呼和浩特示例制造有限公司", display_name=display)
+                             enterprise_name="呼和浩特示例制造有限公司", display_name=display,
+                             office_code=DEMO_OFFICES.get(username))
             fresh = session.scalar(select(Application.id).limit(1)) is None
         if fresh:
             _sample_applications(db, settings, console)
-        table = Table("user", "role", "departments", "password", title="demo users (sign in at /docs → Authorize)")
+        table = Table("user", "role", "departments / office", "password", title="demo users (sign in at /docs → Authorize)")
         for username, role, departments, _display in USERS:
-            table.add_row(username, role, ", ".join(departments), DEMO_PASSWORD)
+            table.add_row(username, role, ", ".join(departments) or DEMO_OFFICES.get(username, ""), DEMO_PASSWORD)
         console.print(table)
         if not fresh:
             console.print("demo data existed already: left as it was")
@@ -143,6 +146,23 @@ def _sample_applications(db: Database, settings: Settings, console: Console) -> 
     joint = submit("呼和浩特新机场临空产业园会商", "joint_review")
     accept(joint)
     _decide(db, settings, joint.id, {}, until_done=False)  # the lead named three departments; they now give opinions
+    # assisted filing: the enterprise authorises 赛罕区's helpdesk and the Baotou window on a signed letter
+    from datetime import timedelta
+
+    from app.authorizations import service as authorizations
+    from app.clock import now
+
+    for office in ("hh-150105", "bt-150200"):
+        letter = documents.upload(db, settings, acme, "授权委托书.pdf", "application/pdf",
+                                  io.BytesIO(b"%PDF-1.4\n% Baton demo: signed authorisation letter\n%%EOF\n"))["id"]
+        authorizations.grant(db, acme, grantee=None, grantee_office=office, processes=None,
+                             valid_until=now() + timedelta(days=365), letter=letter)
+    for agent, name in (("helpdesk", "赛罕区科技企业孵化基地（帮办代办）"), ("baotou_window", "包头客商在呼投资项目（四城通办，待转办）")):
+        with db.transaction() as session:
+            project = copy.deepcopy(start_form_of(session, latest_definition(session, "parallel_review"))["examples"][0])
+        project["name"] = name
+        applications.submit(db, to_actor_by_name(db, agent), process="parallel_review", project=project,
+                            document_ids=[], idempotency_key=f"demo-{name}", on_behalf_of=DEMO_ENTERPRISE)
     listing = applications.list_applications(db, to_actor_by_name(db, "admin"), None, PageParams(1, 50))
     table = Table("id", "process", "project", "status", "stage", title="sample applications")
     for item in listing.items:

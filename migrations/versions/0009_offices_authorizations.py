@@ -41,7 +41,8 @@ def upgrade() -> None:
     )
     op.bulk_insert(offices, [{"code": c, "name": n, "city": city, "district": d, "position": i}
                              for i, (c, n, city, d) in enumerate(OFFICES)])
-    with op.batch_alter_table('users', schema=None) as batch_op:
+    # SQLite rebuilds the table for the foreign key: it must keep AUTOINCREMENT (ids are never reused: tokens name them)
+    with op.batch_alter_table('users', schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.add_column(sa.Column('office_code', sa.String(length=40), nullable=True))
         batch_op.create_foreign_key('fk_users_office', 'offices', ['office_code'], ['code'])
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
@@ -120,7 +121,7 @@ def downgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_column('on_behalf_of')
         batch_op.drop_column('actor_office')
-    with op.batch_alter_table('users', schema=None) as batch_op:
+    with op.batch_alter_table('users', schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_constraint('fk_users_office', type_='foreignkey')
         batch_op.drop_column('office_code')
     op.drop_table('offices')
