@@ -18,7 +18,7 @@ from app.common.moments import moment_text
 from app.documents.models import Document
 from app.errors import Forbidden, NotFound
 from app.tasks.models import Task
-from app.vocabulary import STAFF_ROLES, Role
+from app.vocabulary import STAFF_ROLES, ApplicationStatus, Role
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,9 @@ def visible_applications(actor: Actor) -> ColumnElement[bool]:
         return exists().where(Task.application_id == Application.id, Task.department.in_(actor.departments))
     if actor.role == Role.HELPDESK:  # an agent: the applications of the enterprises that authorised it, in scope
         granted = usable_grants(actor, Application.enterprise_id, Application.process_id).exists()
-        # … and those its window received (四城通办: the receiving window follows what it forwarded)
-        return granted | (Application.receiving_office == actor.office_code) if actor.office_code else granted
+        # … and, while it waits to be forwarded, what its window received (四城通办); after that the authorisation rules
+        waiting = (Application.receiving_office == actor.office_code) & (Application.status == ApplicationStatus.FORWARDING)
+        return granted | waiting if actor.office_code else granted
     return false()
 
 
