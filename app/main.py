@@ -92,8 +92,21 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             return JSONResponse(status_code=503, content={"status": "error", "database": "unreachable"})
 
     app.include_router(api)
+    install_pages(app)
     metrics.install(app, db, API_PREFIX)
     return app
+
+
+def install_pages(app: FastAPI) -> None:
+    """The pages (Jinja2, same use cases as the API) and their one stylesheet, served by Baton itself."""
+    from pathlib import Path
+
+    from fastapi.staticfiles import StaticFiles
+
+    from app.web.router import router as web_router
+
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
+    app.include_router(web_router)
 
 
 def install_docs(app: FastAPI) -> None:

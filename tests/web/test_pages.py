@@ -1,0 +1,64 @@
+"""The pages over HTTP on both backends: sign-in with a cookie (HttpOnly, SameSite), CSRF on every form, errors as
+pages, the same authoriser as the API."""
+from __future__ import annotations
+
+import re
+
+from tests.helpers import PASSWORD, open_task, submit
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def page_sign_in(client, username, password=PASSWORD):
+    form = client.get("/sign-in")
+    assert form.status_code == 200 and "登录" in form.text and 'type="password"' in form.text
+    return client.post("/sign-in", data={"username": username, "password": password, "csrf": csrf_of(form.text)},
+                       follow_redirects=False)
+
+
+def test_sign_in_sets_a_protected_cookie_and_lands_on_the_role_page(client):
+    assert client.get("/", follow_redirects=False).headers["location"] == "/sign-in"
+    r = page_sign_in(client, "window")
+    assert r.status_code == 303
+    cookie = r.headers["set-cookie"]
+    assert "baton_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/inbox"
+    wrong = page_sign_in(client, "acme", "not-the-password")
+    assert wrong.status_code == 401 and "用户名或密码不正确" in wrong.text and "<html" in wrong.text
+
+
+def test_the_inbox_lists_the_departments_tasks_and_a_form_without_its_token_is_refused(client):
+    app = submit(client)
+    task = open_task(client, app["id"], "service-window")
+    page_sign_in(client, "window")
+    inbox = client.get("/inbox")
+    assert inbox.status_code == 200 and task["id"] in inbox.text and "综合窗口受理" in inbox.text
+    assert 'class="on_time"' in inbox.text and "剩" in inbox.text
+    refused = client.post(f"/tasks/{task['id']}/claim", data={}, follow_redirects=False)
+    assert refused.status_code == 403 and "页面已过期" in refused.text and refused.headers["content-type"].startswith("text/html")
+    claimed = client.post(f"/tasks/{task['id']}/claim", data={"csrf": csrf_of(inbox.text)}, follow_redirects=False)
+    assert claimed.status_code == 303
+    assert "办理中（window）" in client.get("/inbox").text
+
+
+def test_the_enterprise_reads_its_applications_and_not_anothers(client):
+    app = submit(client)
+    page_sign_in(client, "acme")
+    mine = client.get("/my")
+    assert mine.status_code == 200 and f'/applications/{app["id"]}' in mine.text
+    page = client.get(f"/applications/{app['id']}")
+    assert page.status_code == 200 and "办理过程" in page.text and "提交申请" in page.text
+    page_sign_in(client, "other")
+    hidden = client.get(f"/applications/{app['id']}")
+    assert hidden.status_code == 404 and "无法打开申请" in hidden.text
+
+
+def test_signing_out_needs_the_token_and_ends_the_page_session(client):
+    page_sign_in(client, "window")
+    inbox = client.get("/inbox")
+    assert client.post("/sign-out", data={}, follow_redirects=False).status_code == 403
+    out = client.post("/sign-out", data={"csrf": csrf_of(inbox.text)}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/sign-in"
+    assert client.get("/inbox", follow_redirects=False).headers["location"] == "/sign-in"
