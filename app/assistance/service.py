@@ -78,6 +78,9 @@ def listed(db: Database, actor: Actor, params: PageParams, status: str | None) -
     query = query.order_by(AssistanceRequest.due_at, AssistanceRequest.id)
     with db.read() as session:
         rows, total = paginate(session, query, params)
+        wanted = {r.enterprise_id for r in rows if r.enterprise_id}
+        if wanted:  # one query: each row's session.get then finds its enterprise in the identity map
+            session.scalars(select(Enterprise).where(Enterprise.id.in_(wanted))).all()
         return {"items": [_describe(session, r, actor, linked=False) for r in rows], "total": total,
                 "page": params.page, "page_size": params.page_size}
 

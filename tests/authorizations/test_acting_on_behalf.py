@@ -125,3 +125,17 @@ def test_the_grant_itself_is_checked(client):
     assert me["enterprise"]["credit_code"] == ACME
     offices = client.get("/api/v1/offices", headers=auth("agent_a")).json()
     assert len(offices) == 13 and {o["city"] for o in offices} == {"hohhot", "baotou", "ordos", "ulanqab"}
+
+
+def test_listing_grants_costs_the_same_for_one_and_for_many(client, db):
+    from tests.helpers import Statements
+
+    authorise(client, grantee="agent_a", processes=["parallel_review"])
+    with Statements(db) as one:
+        assert len(client.get("/api/v1/authorizations", headers=auth("acme")).json()) == 1
+    for agent in ("agent_b", "agent_c"):
+        authorise(client, grantee=agent, processes=["parallel_review", "joint_review"])
+    authorise(client, office="hh-150102")
+    with Statements(db) as four:
+        assert len(client.get("/api/v1/authorizations", headers=auth("acme")).json()) == 4
+    assert one.count == four.count, str(four)
