@@ -121,47 +121,42 @@ def cmd_user_list(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_user_disable(args, settings: Settings) -> int:
+def _as_admin(settings: Settings, change, done: str) -> int:
+    """Run one administrator's change on the database; refusals are printed, 1 returned."""
     from app.db import Database
     from app.errors import NotFound
-    from app.users import service
 
     db = Database(settings.database_url)
     try:
-        service.update_user(db, _admin_actor(), args.username, {"active": False})
-    except (Invalid, NotFound) as exc:
-        if isinstance(exc, Invalid):
-            _print_refusals(exc)
-        else:
-            err.print(f"[red]{exc.detail}[/]")
+        change(db, _admin_actor())
+    except Invalid as exc:
+        _print_refusals(exc)
+        return 1
+    except NotFound as exc:
+        err.print(f"[red]{exc.detail}[/]")
         return 1
     finally:
         db.dispose()
-    console.print(f"[green]✓[/] {args.username} disabled: its sessions ended, its claimed tasks are back in the queue")
+    console.print(f"[green]✓[/] {done}")
     return 0
 
 
+def cmd_user_disable(args, settings: Settings) -> int:
+    from app.users import service
+
+    return _as_admin(settings, lambda db, admin: service.update_user(db, admin, args.username, {"active": False}),
+                     f"{args.username} disabled: its sessions ended, its claimed tasks are back in the queue")
+
+
 def cmd_user_set_password(args, settings: Settings) -> int:
-    from app.db import Database
-    from app.errors import NotFound
     from app.users import service
 
     if not args.password_stdin:
         err.print("[red]give the password on standard input with --password-stdin[/] (it never goes on a command line)")
         return 2
-    db = Database(settings.database_url)
-    try:
-        service.set_password(db, _admin_actor(), args.username, sys.stdin.readline().rstrip("\n"))
-    except (Invalid, NotFound) as exc:
-        if isinstance(exc, Invalid):
-            _print_refusals(exc)
-        else:
-            err.print(f"[red]{exc.detail}[/]")
-        return 1
-    finally:
-        db.dispose()
-    console.print(f"[green]✓[/] password of {args.username} set; its sessions ended")
-    return 0
+    password = sys.stdin.readline().rstrip("\n")
+    return _as_admin(settings, lambda db, admin: service.set_password(db, admin, args.username, password),
+                     f"password of {args.username} set; its sessions ended")
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
