@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.applications import service as applications
 from app.auth.service import sign_in
+from app.certificates import service as certificates
 from app.common.pagination import PageParams
 from app.errors import BatonError
 from app.processes import service as processes
@@ -168,6 +169,25 @@ def my_applications(request: Request, page: int = 1) -> Response:
         return _error(request, actor, token, exc, title="无法打开申请列表")
     names = {p["id"]: p["name"] for p in _processes(db)}
     return _page(request, "my_applications.html", actor, token, page=listing, process_names=names)
+
+
+@router.get("/verify")
+def verify_page(request: Request, code: str = "") -> Response:
+    """Anyone checks a certificate by its code (the QR code on it leads here), without signing in."""
+    actor, token = _signed_in(request)
+    code = code.strip()[:40]
+    if not code:
+        return _page(request, "verify.html", actor, token, code="")
+    if not code.isalnum() or len(code) < 4:
+        return _page(request, "verify.html", actor, token, status_code=422, code=code,
+                     error="核验码由 4 至 40 位字母或数字组成，请核对后重新输入。")
+    try:
+        found = certificates.verify(request.app.state.db, code, request.client.host if request.client else None)
+    except BatonError as exc:
+        message = "查无此证：请核对核验码。" if exc.status_code == 404 else "查询过于频繁，请稍后再试。" \
+            if exc.status_code == 429 else str(exc.detail)
+        return _page(request, "verify.html", actor, token, status_code=exc.status_code, code=code, error=message)
+    return _page(request, "verify.html", actor, token, code=code, found=found)
 
 
 @router.get("/applications/{application_id}")

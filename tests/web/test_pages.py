@@ -62,3 +62,18 @@ def test_signing_out_needs_the_token_and_ends_the_page_session(client):
     out = client.post("/sign-out", data={"csrf": csrf_of(inbox.text)}, follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/sign-in"
     assert client.get("/inbox", follow_redirects=False).headers["location"] == "/sign-in"
+
+
+def test_anyone_verifies_a_certificate_by_its_code_without_signing_in(client):
+    from tests.applications.test_fast_track import issue_all, submit_fast
+
+    done = issue_all(client, submit_fast(client).json()["id"])
+    certificate = done["certificates"][0]
+    page = client.get("/verify", params={"code": certificate["verification_code"]})
+    assert page.status_code == 200 and "有效" in page.text and certificate["number"] in page.text
+    assert "acme 有限公司" in page.text
+    missing = client.get("/verify", params={"code": "DEADBEEF00"})
+    assert missing.status_code == 404 and "查无此证" in missing.text
+    bad = client.get("/verify", params={"code": "<script>"})
+    assert bad.status_code == 422 and "<script>" not in bad.text.replace("&lt;script&gt;", "")
+    assert client.get("/verify").status_code == 200
