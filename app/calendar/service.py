@@ -137,8 +137,8 @@ def recompute_deadlines(db: Database, year: int | None = None) -> int:
                 record(session, task.application_id, "system", "deadline_recomputed",
                        {"task_id": task.id, "name": task.name, "from": task.due_at, "to": due.at,
                         "provisional": due.provisional})
-                task.due_at, task.due_provisional = due.at, due.provisional
-                task.warn_at = clocks.warn_at(task.clock_started_at, due.at)
+                for column, value in clocks.deadline_columns(task.clock_started_at, due).items():
+                    setattr(task, column, value)
                 changed += 1
         apps = select(Application).where(Application.status.in_(ACTIVE_STATUSES), Application.time_limit.is_not(None),
                                          Application.clock_started_at.is_not(None))

@@ -27,6 +27,11 @@ def warn_at(started_at: datetime, due_at: datetime) -> datetime:
     return max(started_at, min(last_day, share))
 
 
+def deadline_columns(started_at: datetime, due: Deadline) -> dict:
+    """A task row's deadline columns for a computed deadline: when, whether provisional, from when it warns."""
+    return {"due_at": due.at, "due_provisional": due.provisional, "warn_at": warn_at(started_at, due.at)}
+
+
 def sla_state(due_at: datetime | None, warn: datetime | None, now: datetime, paused_since: datetime | None = None) -> str | None:
     """on_time, warning or overdue; a stopped clock is judged at the moment it stopped."""
     if due_at is None:

@@ -383,7 +383,7 @@ def task_clock(view, limits: dict, returned: dict | None, moment) -> dict:
                "warn_at": None}
     if limit:
         due = due_by(started, limit, view.bpmn_id, paused + extended)
-        columns.update(due_at=due.at, due_provisional=due.provisional, warn_at=clocks.warn_at(started, due.at))
+        columns.update(clocks.deadline_columns(started, due))
     return columns
 
 

@@ -40,6 +40,7 @@ def escalate(db: Database, batch: int = 100) -> int:
                                    marker.is_(None), Task.due_at.is_not(None))
                 .order_by(due_column).limit(batch).with_for_update(skip_locked=True)))
             names = directory.names(session)
+            leads: dict[str | None, list[int]] = {}  # each department's leads read once per pass
             for task in rows:
                 if kind == "task_overdue":
                     if task.due_at >= moment:
@@ -52,7 +53,9 @@ def escalate(db: Database, batch: int = 100) -> int:
                 label = "临期预警" if kind == "task_warning" else "办理超期"
                 title = (f"【{label}】{task.project_name or ''}：{task.name}（{names.get(task.department, task.department)}）"
                          f"办理期限 {due}")
-                notify(session, leads_of(session, task.department), kind, title, task.application_id, task.id)
+                if task.department not in leads:
+                    leads[task.department] = leads_of(session, task.department)
+                notify(session, leads[task.department], kind, title, task.application_id, task.id)
                 detail = {"task_id": task.id, "name": task.name, "department": task.department, "due_at": task.due_at}
                 record(session, task.application_id, "system", kind, detail)
                 emit(session, kind, task.application_id, detail)

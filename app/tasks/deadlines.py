@@ -44,10 +44,9 @@ def _moved(task, *, paused_days: int, extended_days: int, moment) -> dict:
     """The columns of a deadline recomputed from its inputs; a warning or overdue notice already sent is forgotten
     when the new deadline is no longer warning or overdue (it will be sent again when it is)."""
     due = clocks.due(task.time_limit, task.clock_started_at, paused_days, extended_days)
-    warn = clocks.warn_at(task.clock_started_at, due.at)
-    columns = {"paused_days": paused_days, "extended_days": extended_days, "due_at": due.at,
-               "due_provisional": due.provisional, "warn_at": warn}
-    if warn > moment:
+    columns = {"paused_days": paused_days, "extended_days": extended_days,
+               **clocks.deadline_columns(task.clock_started_at, due)}
+    if columns["warn_at"] > moment:
         columns["warned_at"] = None
     if due.at > moment:
         columns["overdue_notified_at"] = None
