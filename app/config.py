@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     worker_enabled: bool = True
     worker_interval_seconds: float = 0.5  # how often a worker looks for due timers, escalations and deliveries
     webhook_retry_seconds: float = 10.0  # the first retry's wait; each next one waits twice as long (at most 6 h)
+    public_url: str | None = None  # the address the public reaches Baton at: certificates' QR codes lead there
+    pdf_font: str | None = None  # a CJK font file for certificate PDFs (found among the system's fonts otherwise)
     sla_warning_share: float = 0.8  # a deadline shows `warning` once this share of its time is used (or on its last day)
 
     def require_secret(self) -> str:

@@ -103,10 +103,10 @@ def install_pages(app: FastAPI) -> None:
 
     from fastapi.staticfiles import StaticFiles
 
-    from app.web.router import router as web_router
+    from app.web.router import install
 
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
-    app.include_router(web_router)
+    install(app)
 
 
 def install_docs(app: FastAPI) -> None:

@@ -39,7 +39,8 @@ from app.documents import service as documents
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.instances import kernel
 from app.notifications.outbox import emit
-from app.processes.service import active_definition, start_form_of
+from app.processes import diagram
+from app.processes.service import active_definition, start_form_of, version_picture
 from app.applications.schemas import ApplicationOut, ApplicationPage, ApplicationSummary
 from app.tasks import deadlines
 from app.tasks.service import describe_task, tasks_of
@@ -575,3 +576,15 @@ def require_visible(db: Database, actor: Actor, application_id: int) -> None:
         require_see_application(session, actor, application_id)
 
 
+
+
+def picture(db: Database, app: ApplicationOut) -> str | None:
+    """The application's process diagram: what it has completed, works on now, and is late on."""
+    marks: dict[str, str] = {}
+    for t in app.history:
+        if t.element:
+            diagram.worst(marks, t.element, "completed")
+    for t in app.open_tasks:
+        if t.element:
+            diagram.worst(marks, t.element, "overdue" if t.sla_state == SlaState.OVERDUE else "active")
+    return version_picture(db, app.process, app.version, marks)

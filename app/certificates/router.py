@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.auth.deps import CurrentActor
 from app.certificates import service
 from app.certificates.schemas import CertificateCheck, CertificateOut, ExtensionIn, StartIn
 from app.common.concurrency import in_thread
-from app.deps import DatabaseDep
+from app.certificates.document import cjk_font
+from app.deps import DatabaseDep, SettingsDep
 
 router = APIRouter(tags=["certificates"])
 CertificateId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the certificate's id")]
@@ -36,3 +38,19 @@ async def extend(certificate_id: CertificateId, body: ExtensionIn, actor: Curren
              summary="Record the day construction started under a permit (holder or housing-construction)")
 async def record_start(certificate_id: CertificateId, body: StartIn, actor: CurrentActor, db: DatabaseDep):
     return await in_thread(service.record_start, db, actor, certificate_id, body.started_on)
+
+
+@router.get("/certificates/{certificate_id}/pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}, 503: {"description": "no CJK font on the server"}},
+            summary="The certificate as a PDF: number, holder, conditions, issue date, verification code and QR code")
+async def certificate_pdf(certificate_id: CertificateId, actor: CurrentActor, db: DatabaseDep, settings: SettingsDep,
+                          request: Request) -> Response:
+    name, content = await in_thread(service.as_pdf, db, actor, certificate_id,
+                                    settings.public_url or str(request.base_url), cjk_font(settings.pdf_font))
+    return Response(content, media_type="application/pdf",
+                    headers={"content-disposition": attachment(name, f"certificate-{certificate_id}.pdf")})
+
+
+def attachment(name: str, ascii_name: str) -> str:
+    """A download's name in any script (RFC 6266/5987), with a plain one for old clients."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"

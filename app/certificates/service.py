@@ -13,7 +13,10 @@ from app.auth import policy, throttle
 from app.auth.policy import Actor
 from app.clock import now
 from app.db import Database
-from app.errors import Conflict, Invalid, NotFound
+from app.certificates import document
+from app.departments.models import Department
+from app.errors import Conflict, Invalid, NotFound, ServiceUnavailable
+from app.tasks.models import Task
 from app.vocabulary import CertificateStatus
 from workflows.calendar import CHINA, add_months
 
@@ -166,3 +169,19 @@ def verify(db: Database, code: str, address: str | None) -> dict:
     return {"name": found.name, "number": found.number, "holder": found.enterprise_name, "issued_at": found.issued_at,
             "status": status, "status_name": status.label, "revoked_at": found.revoked_at,
             "start_by": found.start_by, "started_on": found.started_on}
+
+
+def as_pdf(db: Database, actor: Actor, certificate_id: int, verify_base: str, font: str | None) -> tuple[str, bytes]:
+    """The certificate as a PDF (its file name and bytes) for those who may see its application."""
+    with db.read() as session:
+        certificate = _visible(session, actor, certificate_id)
+        found = _one(session, actor, certificate_id)
+        app = session.get(Application, certificate.application_id)
+        issuer = session.scalar(select(Department.name).join(Task, Task.department == Department.code)
+                                .where(Task.id == certificate.source_task_id))
+    if font is None:
+        raise ServiceUnavailable(document.NO_FONT)
+    url = f"{verify_base.rstrip('/')}/verify?code={found['verification_code']}"
+    content = document.render(found, holder=app.enterprise_name or "", credit_code=app.enterprise_credit_code,
+                              project=app.project_name, issuer=issuer, verify_url=url, font=font)
+    return f"{found['number']}.pdf", content

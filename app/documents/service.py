@@ -155,3 +155,14 @@ def listed(session: Session, application_id: int) -> list[dict]:
     return [describe(d) for d in session.execute(
         select(Document.id, Document.name, Document.content_type, Document.kind, Document.size, Document.sha256)
         .where(Document.application_id == application_id).order_by(Document.created_at))]
+
+
+def uploads_of(db: Database, actor: Actor, document_ids: list[str]) -> list[dict]:
+    """The caller's own uploads among `document_ids`, described (a page shows what was uploaded before a retry)."""
+    ids = [str(i)[:36] for i in document_ids][:MAX_ATTACHED]
+    if not ids:
+        return []
+    with db.read() as session:
+        found = {d.id: describe(d) for d in session.scalars(
+            select(Document).where(Document.id.in_(ids), Document.uploaded_by_id == actor.id))}
+    return [found[i] for i in ids if i in found]

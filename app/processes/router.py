@@ -1,23 +1,18 @@
 from __future__ import annotations
 
 from typing import Annotated
-
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Path, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from app.common.moments import Moment
-
-from app.auth.policy import require_admin
 from app.auth.deps import CurrentActor
+from app.auth.policy import require_admin
+from app.common.moments import Moment
 from app.deps import DatabaseDep
-from app.errors import Invalid, TooLarge
 from app.processes import service
-from workflows.definitions import SourceFile
 
 router = APIRouter(tags=["processes"])
-MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 class ProcessOut(BaseModel):
@@ -94,13 +89,5 @@ def download_file(process_id: ProcessId, version: Version, file_name: Annotated[
 def deploy(files: Annotated[list[UploadFile], File(description="one or more .bpmn/.dmn/.json files")],
            actor: CurrentActor, db: DatabaseDep, request: Request) -> list[dict]:
     require_admin(actor)
-    limit = request.app.state.settings.max_deploy_files
-    if len(files) > limit:
-        raise TooLarge(f"{len(files)} files given; one deployment takes at most {limit} (一次最多部署 {limit} 个文件)")
-    sources = []
-    for upload in files:
-        content = upload.file.read(MAX_FILE_BYTES + 1)
-        if len(content) > MAX_FILE_BYTES:
-            raise Invalid([{"file": upload.filename, "element_id": None, "message": f"larger than {MAX_FILE_BYTES} bytes"}])
-        sources.append(SourceFile(upload.filename or "unnamed", content))
+    sources = service.sources_of([(u.filename, u.file) for u in files], request.app.state.settings.max_deploy_files)
     return [{"id": d.process_id, "version": d.version} for d in service.deploy(db, sources, actor.username)]

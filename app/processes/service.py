@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
@@ -12,7 +13,8 @@ from app.applications.models import Application
 from app.audit.service import record
 from app.db import Database
 from app.departments.models import Department
-from app.errors import Invalid, NotFound
+from app.errors import Invalid, NotFound, TooLarge
+from app.processes import diagram
 from app.processes.models import DeployedFile, ProcessDefinition
 from app.vocabulary import ACTIVE_STATUSES
 from workflows.definitions import (
@@ -103,6 +105,23 @@ def deploy(db: Database, files: list[SourceFile], deployed_by: str | None) -> li
             session.flush()
             results.append(Deployed(bundle.process_id, definition.version, True))
         return results
+
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # one model or form
+
+
+def sources_of(uploads: list[tuple[str | None, BinaryIO]], max_files: int) -> list[SourceFile]:
+    """Uploaded files as a deployment's sources, each within its size and the deployment within its count."""
+    if len(uploads) > max_files:
+        raise TooLarge(f"{len(uploads)} files given; one deployment takes at most {max_files} (一次最多部署 {max_files} 个文件)")
+    sources = []
+    for name, stream in uploads:
+        content = stream.read(MAX_FILE_BYTES + 1)
+        if len(content) > MAX_FILE_BYTES:
+            raise Invalid([{"file": name, "element_id": None,
+                            "message": f"文件超过 {MAX_FILE_BYTES // 1048576} MB / larger than {MAX_FILE_BYTES} bytes"}])
+        sources.append(SourceFile(name or "unnamed", content))
+    return sources
 
 
 def read_directory(directory: Path) -> list[SourceFile]:
@@ -202,3 +221,26 @@ def deployed_file(db: Database, process_id: str, version: int, file_name: str) -
         if found is None:
             raise NotFound(f"version {version} of {process_id!r} has no file {file_name!r}")
         return found
+
+
+def model_of(session: Session, definition_id: int, process_id: str) -> bytes | None:
+    """The deployed BPMN file that holds `process_id` (a version's picture and its stages are drawn from it)."""
+    for content in session.scalars(select(DeployedFile.content).where(DeployedFile.definition_id == definition_id,
+                                                                      DeployedFile.kind == "bpmn")):
+        if f'id="{process_id}"'.encode() in content:
+            return content
+    return None
+
+
+def version_picture(db: Database, process_id: str, version: int, marks: dict[str, str] | None = None) -> str | None:
+    """A deployed version's diagram with an application's marks (unmarked on the admin's version page)."""
+    with db.read() as session:
+        model = model_of(session, _version(session, process_id, version).id, process_id)
+        lanes = {"applicant": "申请人", **dict(session.execute(select(Department.code, Department.name)).all())}
+    return diagram.svg(model, process_id, marks, lanes) if model else None
+
+
+def version_stages(db: Database, process_id: str, version: int) -> list[tuple[str, str]]:
+    with db.read() as session:
+        model = model_of(session, _version(session, process_id, version).id, process_id)
+    return diagram.stages(model, process_id) if model else []

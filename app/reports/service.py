@@ -82,6 +82,30 @@ def departments(db: Database, actor: Actor, start: date | None, end: date | None
     return {"from": first, "to": last, "departments": rows}
 
 
+def handling(db: Database, actor: Actor, department: str, start: date | None, end: date | None) -> dict:
+    """A department's handling times in the period, per reviewer and per item: how many, the median and 90th
+    percentile of working days from opening to decision, and the share decided within the time limit."""
+    require_admin_or_lead(actor)
+    if not actor.is_admin and department not in actor.departments:
+        raise Invalid([{"loc": ["query", "department"], "msg": f"只能查看本部门 / only your own departments: "
+                                                               f"{', '.join(sorted(actor.departments))}"}])
+    first, last, lower, upper = period(start, end)
+    done = and_(Task.for_applicant.is_(False), Task.department == department, Task.status == "completed",
+                Task.completed_at >= lower, Task.completed_at < upper)
+    out = {"from": first, "to": last, "department": department}
+    with db.read() as session:
+        for name, group in (("reviewers", Task.completed_by_name), ("items", func.coalesce(Task.item, Task.name))):
+            counts = session.execute(select(group, func.count(), func.sum(case((Task.due_at.is_not(None), 1), else_=0)),
+                                            func.sum(case((Task.completed_at <= Task.due_at, 1), else_=0)))
+                                     .where(done).group_by(group)).all()
+            times = _percentiles(session, group, Task.days_total, done)
+            out[name] = sorted(({"key": key, "completed": n, "median_days": times.get(key, {}).get(50),
+                                 "p90_days": times.get(key, {}).get(90),
+                                 "on_time_rate": round((kept or 0) / limited, 4) if limited else None}
+                                for key, n, limited, kept in counts), key=lambda r: (-r["completed"], str(r["key"])))
+    return out
+
+
 def districts(db: Database, actor: Actor, start: date | None, end: date | None) -> dict:
     require_admin_or_lead(actor)
     first, last, lower, upper = period(start, end)

@@ -16,6 +16,7 @@ class TaskOut(BaseModel):
     application_id: int
     process: str
     name: str
+    element: str | None = Field(default=None, description="the task's element in the process's BPMN model")
     department: str | None
     department_name: str | None = Field(default=None, description="the department in Chinese")
     status: str = Field(description="open, claimed, completed or cancelled")

@@ -46,7 +46,8 @@ def describe_task(task, names: dict[str, str], *, staff: bool = True, moment=Non
                    item=task.item, item_name=item_name(task.item) if task.item else None, time_limit=task.time_limit,
                    paused_working_days=task.paused_days or 0, extended_working_days=task.extended_days or 0,
                    within_time_limit=(task.completed_at <= task.due_at) if task.status == TaskStatus.COMPLETED
-                   and task.due_at and task.completed_at else None,id=task.id, application_id=task.application_id, process=task.process_id, name=task.name,
+                   and task.due_at and task.completed_at else None,
+                   id=task.id, application_id=task.application_id, process=task.process_id, name=task.name, element=task.bpmn_id,
                    department=task.department, department_name=names.get(task.department, task.department),
                    status=task.status, status_name=TaskStatus(task.status).label,
                    assignee=task.assignee_name if staff else None, created_at=task.created_at, due_at=task.due_at,

@@ -162,3 +162,10 @@ def set_password(db: Database, actor: Actor, username: str, new_password: str, c
         record(session, None, actor.username, "password_changed" if user.id == actor.id else "password_reset",
                {"username": user.username})
 
+
+
+def choices(db: Database) -> dict:
+    """What an account may be given: the departments and the helpdesk offices, by code with their names."""
+    with db.read() as session:
+        return {"departments": directory.names(session), "offices": office_names(session),
+                "roles": {r.value: r.label for r in Role}}

@@ -1,0 +1,139 @@
+"""Every user's pages over HTTP, on both backends: the task page and its decision form, filing from the start form
+with documents, the supplement answer, the lead's dashboard (assign, extend), the helpdesk console, the admin's
+pages and the city view; each refuses a form without its CSRF token."""
+from __future__ import annotations
+
+import io
+
+from tests.helpers import application, decide, open_task, project, submit
+from tests.web.test_pages import csrf_of, page_sign_in
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def fields_of(proj: dict, prefix: str = "f.") -> dict:
+    """A project as the filing form posts it."""
+    out = {}
+    for key, value in proj.items():
+        if isinstance(value, dict):
+            out.update(fields_of(value, f"{prefix}{key}."))
+        elif isinstance(value, bool):
+            out[prefix + key] = "true" if value else "false"
+        elif isinstance(value, list):
+            out[prefix + key] = "\n".join(value)
+        elif key == "signed_at":
+            out[prefix + key] = value[:16]
+        else:
+            out[prefix + key] = str(value)
+    return out
+
+
+def test_a_reviewer_claims_on_the_task_page_and_decides_with_the_generated_form(client):
+    app = submit(client)
+    accept = open_task(client, app["id"], "service-window")
+    decide(client, accept, user="window")
+    task = open_task(client, app["id"], "ecology-environment")
+    page_sign_in(client, "eco")
+    page = client.get(f"/tasks/{task['id']}")
+    assert page.status_code == 200 and "认领本任务" in page.text and app["project"]["name"] in page.text
+    client.post(f"/tasks/{task['id']}/claim", data={"csrf": csrf_of(page.text), "next": f"/tasks/{task['id']}"})
+    page = client.get(f"/tasks/{task['id']}")
+    assert "审批结论" in page.text and "审批意见附加条件" in page.text and "补正清单" in page.text
+    # a return without its items is refused, naming the field, and what was typed stays
+    refused = client.post(f"/tasks/{task['id']}/decision", data={"csrf": csrf_of(page.text), "decision": "return",
+                                                                  "opinion": "材料不全"})
+    assert refused.status_code == 422 and "补正清单" in refused.text and "材料不全" in refused.text
+    assert client.post(f"/tasks/{task['id']}/decision", data={"decision": "approve"}).status_code == 403
+    returned = client.post(f"/tasks/{task['id']}/decision",
+                           data={"csrf": csrf_of(page.text), "decision": "return", "opinion": "请补环评文件",
+                                 "item": ["环境影响报告表", ""], "reason": ["缺少盖章页", ""]}, follow_redirects=False)
+    assert returned.status_code == 303
+    detail = application(client, app["id"])
+    assert detail["status"] == "awaiting_supplement"
+    assert detail["supplement_requests"][0]["items"] == [{"item": "环境影响报告表", "reason": "缺少盖章页"}]
+
+    # the enterprise answers on its page with a note and a file
+    page_sign_in(client, "acme")
+    mine = client.get(f"/applications/{app['id']}")
+    assert mine.status_code == 200 and "提交补正" in mine.text and "环境影响报告表" in mine.text
+    answered = client.post(f"/applications/{app['id']}/supplement",
+                           data={"csrf": csrf_of(mine.text), "note": "已补盖章页"},
+                           files={"file.documents": ("盖章页.pdf", io.BytesIO(PDF), "application/pdf")},
+                           follow_redirects=False)
+    assert answered.status_code == 303, answered.text[-2000:]
+    detail = application(client, app["id"])
+    assert detail["supplement_requests"][0]["status"] == "answered"
+    assert any(d["name"] == "盖章页.pdf" for d in detail["documents"])
+
+
+def test_an_enterprise_files_from_the_start_form_with_a_document_and_sees_its_errors_by_field(client):
+    page_sign_in(client, "acme")
+    choose = client.get("/apply")
+    assert choose.status_code == 200 and "/apply/parallel_review" in choose.text
+    form = client.get("/apply/parallel_review")
+    assert form.status_code == 200 and "项目名称" in form.text and 'type="file"' in form.text
+    token = csrf_of(form.text)
+    bad = dict(fields_of(project()), **{"f.total_investment_yuan": "很多", "csrf": token, "key": "k-1"})
+    bad.pop("f.name")
+    refused = client.post("/apply/parallel_review", data=bad,
+                          files={"file.documents": ("申请书.pdf", io.BytesIO(PDF), "application/pdf")})
+    assert refused.status_code == 422
+    assert "项目名称 (name) 必填" in refused.text and "应为数字" in refused.text
+    assert "已上传：申请书.pdf" in refused.text  # the file is kept for the retry, not uploaded twice
+    uploaded = __import__("re").search(r'name="documents" value="([^"]+)"', refused.text).group(1)
+    good = dict(fields_of(project()), csrf=token, key="k-1", documents=uploaded)
+    filed = client.post("/apply/parallel_review", data=good, follow_redirects=False)
+    assert filed.status_code == 303, filed.text[-3000:]
+    app_id = int(filed.headers["location"].split("/")[2].split("?")[0])
+    page = client.get(filed.headers["location"])
+    assert "申请已提交" in page.text and "申请书.pdf" in page.text and 'class="progress"' in page.text
+    assert 'data-mark="active"' in page.text  # the diagram marks the open task
+    assert application(client, app_id)["documents"][0]["name"] == "申请书.pdf"
+    again = client.post("/apply/parallel_review", data=good, follow_redirects=False)  # a double click files once
+    assert again.headers["location"].startswith(f"/applications/{app_id}")
+
+
+def test_a_lead_assigns_and_extends_from_the_task_page_and_sees_the_dashboard(client):
+    app = submit(client)
+    decide(client, open_task(client, app["id"], "service-window"), user="window")
+    task = open_task(client, app["id"], "development-reform")  # 核准: 20 working days, 10 more by law
+    page_sign_in(client, "devref_lead")
+    board = client.get("/lead")
+    assert board.status_code == 200 and "部门看板" in board.text and "办理用时" in board.text
+    page = client.get(f"/tasks/{task['id']}")
+    assert "负责人操作" in page.text and "分派给" in page.text
+    assert client.post(f"/tasks/{task['id']}/extension", data={"working_days": "2", "reason": "现场踏勘"}).status_code == 403
+    extended = client.post(f"/tasks/{task['id']}/extension", data={"csrf": csrf_of(page.text), "working_days": "2",
+                                                                   "reason": "需现场踏勘"}, follow_redirects=False)
+    assert extended.status_code == 303 and "extended" in extended.headers["location"], extended.text[-1500:]
+    assert application(client, app["id"])["deadline_extensions"][0]["reason"] == "需现场踏勘"
+
+
+def test_the_admin_pages_and_the_city_view_open_and_a_bad_deployment_lists_its_problems(client):
+    page_sign_in(client, "admin")
+    for path in ("/admin", "/admin/processes", "/admin/processes/parallel_review", "/admin/users",
+                 "/admin/users/acme", "/admin/calendar", "/admin/webhooks", "/city"):
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.text[-1500:])
+    assert "<svg" in client.get("/admin/processes/parallel_review").text
+    page = client.get("/admin/processes")
+    bad = client.post("/admin/processes", data={"csrf": csrf_of(page.text)},
+                      files={"files": ("broken.bpmn", io.BytesIO(b"<definitions>"), "application/xml")})
+    assert bad.status_code == 422 and "broken.bpmn" in bad.text and "未写入任何版本" in bad.text
+
+
+def test_the_helpdesk_console_lists_the_grants_and_files_on_behalf(client):
+    from tests.authorizations.test_acting_on_behalf import authorise
+
+    code = authorise(client, grantee="agent_a", processes=["parallel_review"])["enterprise"]["credit_code"]
+    page_sign_in(client, "agent_a")
+    console = client.get("/helpdesk")
+    assert console.status_code == 200 and "acme 有限公司" in console.text and "代办" in console.text
+    form = client.get("/apply/parallel_review", params={"enterprise": code})
+    assert "代办企业" in form.text
+    filed = client.post("/apply/parallel_review", data=dict(fields_of(project()), csrf=csrf_of(form.text), key="h-1",
+                                                          on_behalf_of=code),
+                        follow_redirects=False)
+    assert filed.status_code == 303, filed.text[-3000:]
+    page = client.get(filed.headers["location"])
+    assert "代 acme 有限公司" in page.text
