@@ -111,6 +111,7 @@ class Certificate(Base):
     source_task_id: Mapped[str] = mapped_column(String(36))
     verification_code: Mapped[str] = mapped_column(String(40))
     conditions: Mapped[str | None] = mapped_column(Text)  # 附加条件 the issuing department entered
+    department: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))  # 发证机关
     status: Mapped[str] = mapped_column(String(20), default="valid")  # valid or revoked; expired is read
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

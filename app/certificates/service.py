@@ -16,7 +16,6 @@ from app.db import Database
 from app.certificates import document
 from app.departments.models import Department
 from app.errors import Conflict, Invalid, NotFound, ServiceUnavailable
-from app.tasks.models import Task
 from app.vocabulary import CertificateStatus
 from workflows.calendar import CHINA, add_months
 
@@ -177,8 +176,8 @@ def as_pdf(db: Database, actor: Actor, certificate_id: int, verify_base: str, fo
         certificate = _visible(session, actor, certificate_id)
         found = _one(session, actor, certificate_id)
         app = session.get(Application, certificate.application_id)
-        issuer = session.scalar(select(Department.name).join(Task, Task.department == Department.code)
-                                .where(Task.id == certificate.source_task_id))
+        issuer = session.scalar(select(Department.name).where(Department.code == certificate.department)) \
+            if certificate.department else None
     if font is None:
         raise ServiceUnavailable(document.NO_FONT)
     url = f"{verify_base.rstrip('/')}/verify?code={found['verification_code']}"

@@ -22,7 +22,8 @@ from app.auth.models import Enterprise
 from app.clock import now
 from app.notifications.outbox import emit, tell_enterprise
 from app.errors import Invalid
-from app.vocabulary import CreditRecordKind, item_name
+from app.tasks.models import Task
+from app.vocabulary import CreditRecordKind, TaskStatus, item_name
 from workflows import instances
 from workflows.calendar import CHINA, add_months
 
@@ -138,6 +139,10 @@ def issue_certificates(session: Session, application: Application, mark: instanc
     entered_numbers = [c["number"] for c in certificates if c.get("number")]
     taken = set(session.scalars(select(Certificate.number).where(Certificate.number.in_(entered_numbers)))) \
         if entered_numbers else set()
+    sources = {c.get("source") for c in certificates if c.get("source")}
+    issuers = dict(session.execute(select(Task.bpmn_id, Task.department).where(
+        Task.application_id == application.id, Task.bpmn_id.in_(sources), Task.status == TaskStatus.COMPLETED))
+        .all()) if sources else {}
     for entered in certificates:
         code = entered["code"]
         if entered.get("number") and entered_numbers.count(entered["number"]) > 1:
@@ -157,6 +162,7 @@ def issue_certificates(session: Session, application: Application, mark: instanc
             if code == "construction_permit" else None
         session.add(Certificate(
             application_id=application.id, code=code, name=name, source_task_id=mark.id, number=number,
+            department=issuers.get(entered.get("source")),
             conditions=entered.get("conditions"), verification_code=secrets.token_hex(5).upper(), status="valid",
             issued_at=issued_at, start_by=start_by))
     record(session, application.id, "system", "certificates_issued",

@@ -32,6 +32,7 @@ USERS = [
     ("eco", "reviewer", ["ecology-environment"], "生态环境局 赵静"),
     ("water", "reviewer", ["water-affairs"], "水务局 孙磊"),
     ("devref", "reviewer", ["development-reform"], "发改委 周婷"),
+    ("devref_lead", "lead", ["development-reform"], "发改委投资科科长 钱峰"),
     ("housing", "reviewer", ["housing-construction"], "住建局 吴刚"),
     ("housing_lead", "lead", ["housing-construction"], "住建局科长 郑伟"),
     ("natres", "reviewer", ["natural-resources"], "自然资源局 冯雪"),
@@ -143,6 +144,17 @@ def _sample_applications(db: Database, settings: Settings, console: Console) -> 
     accept(relay)
     for _ in range(2):  # the land leg's take-over, then its items: the baton now waits for the planning team
         _decide(db, settings, relay.id, {}, until_done=False)
+    # a case filed six weeks ago that development-reform has let run over its 20 working days (its lead's red row)
+    from datetime import timedelta as _weeks
+
+    from app.clock import CLOCK
+
+    CLOCK.advance(-_weeks(days=42))
+    try:
+        late = submit("新城区老旧厂房改造（节能审查已超期）")
+        accept(late)
+    finally:
+        CLOCK.advance(_weeks(days=42))
     joint = submit("呼和浩特新机场临空产业园会商", "joint_review")
     accept(joint)
     _decide(db, settings, joint.id, {}, until_done=False)  # the lead named three departments; they now give opinions

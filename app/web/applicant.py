@@ -17,7 +17,7 @@ from app.common.pagination import PageParams
 from app.documents import service as documents
 from app.errors import BatonError, NotFound
 from app.processes import service as processes
-from app.vocabulary import ENDED_STATUSES, ApplicationStatus
+from app.vocabulary import ACTIVE_STATUSES, ApplicationStatus
 from app.web import forms
 from app.web.pages import Visit, messages, take_uploads, visit
 from app.web.reviewer import process_names
@@ -142,7 +142,7 @@ async def file_application(request: Request, process: str) -> Response:
 def progress(app, stages: list[tuple[str, str]]) -> list[dict]:
     """The stages (or the relay's legs) as steps: done, current, or still to come; and the end."""
     reached = {t.stage for t in app.history} | {t.stage for t in app.open_tasks}
-    ended = app.status in ENDED_STATUSES
+    ended = not app.open_tasks and app.status not in ACTIVE_STATUSES
     steps = []
     for code, name in stages:
         if code == app.stage and not ended:

@@ -5,8 +5,8 @@ from xml.sax.saxutils import escape
 
 BAR = 22
 GAP = 8
-LABEL_WIDTH = 170
-WIDTH = 640
+LABEL_WIDTH = 150
+WIDTH = 520
 
 
 def bars(rows: list[tuple[str, float | None, str]], *, unit: str, colour: str = "#1565c0",
@@ -19,12 +19,12 @@ def bars(rows: list[tuple[str, float | None, str]], *, unit: str, colour: str = 
     span = WIDTH - LABEL_WIDTH - 120
     height = len(shown) * (BAR + GAP) + GAP + (18 if marker else 0)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" '
-             f'role="img" font-family="Noto Sans CJK SC, Microsoft YaHei, sans-serif" font-size="13">']
+             f'role="img" font-family="Noto Sans CJK SC, Microsoft YaHei, sans-serif" font-size="15">']
     for i, (label, value, note) in enumerate(shown):
         y = GAP + i * (BAR + GAP)
         w = max(2.0, span * value / top)
         parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR / 2}" text-anchor="end" dominant-baseline="middle">'
-                     f'{escape(label[:14])}</text><rect x="{LABEL_WIDTH}" y="{y}" width="{w:.1f}" height="{BAR}" '
+                     f'{escape(label[:9])}</text><rect x="{LABEL_WIDTH}" y="{y}" width="{w:.1f}" height="{BAR}" '
                      f'rx="3" fill="{colour}"><title>{escape(label)}：{value:g} {escape(unit)} {escape(note)}</title>'
                      f'</rect><text x="{LABEL_WIDTH + w + 6:.1f}" y="{y + BAR / 2}" dominant-baseline="middle">'
                      f'{value:g} {escape(unit)} {escape(note)}</text>')

@@ -13,6 +13,7 @@ from workflows.calendar import CHINA
 PREFIX = "f."  # form keys of schema fields: f.name, f.commitment.signer
 # `code = 名称；code = 名称` in a field's description names its options
 _OPTION = re.compile(r"([a-z][a-z0-9_-]*) = ([^；;。\n]+)")
+_CODE = re.compile(r"\b([a-z][a-z0-9_]+) ([\u4e00-\u9fff][^、；;，,。：:\s]*)")
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Field:
     kind: str  # text, textarea, number, integer, date, datetime, boolean, select, checkboxes, lines, group, documents
     required: bool
     value: Any = None
+    known: dict[str, str] = dataclass_field(default_factory=dict)  # a free-text field's codes and their names
     options: list[tuple[str, str]] = dataclass_field(default_factory=list)
     children: list["Field"] = dataclass_field(default_factory=list)
     attrs: dict = dataclass_field(default_factory=dict)  # minlength, maxlength, min, max: hints for the keyboard
@@ -39,6 +41,12 @@ class Field:
 
 def option_names(schema: dict) -> dict[str, str]:
     return {code: name.strip() for code, name in _OPTION.findall(schema.get("description") or "")}
+
+
+def code_names(schema: dict) -> dict[str, str]:
+    """Codes a free-text field's description explains (`chemical 化工、steel 钢铁`): shown with their names."""
+    coded = schema.get("pattern") or (schema.get("items") or {}).get("pattern")
+    return dict(_CODE.findall(schema.get("description") or "")) if coded else {}
 
 
 def is_document_list(schema: dict, key: str) -> bool:
@@ -60,7 +68,7 @@ def _kind(schema: dict, key: str) -> str:
         if is_document_list(schema, key):
             return "documents"
         return "checkboxes" if "enum" in (schema.get("items") or {}) else "lines"
-    if "enum" in schema:
+    if "enum" in schema or "oneOf" in schema and all("const" in o for o in schema["oneOf"]):
         return "select"
     if schema.get("format") == "date":
         return "date"
@@ -93,13 +101,15 @@ def fields(schema: dict, values: dict | None = None, errors: dict[str, list[str]
     for key, spec in (schema.get("properties") or {}).items():
         path = prefix + key
         kind = _kind(spec, key)
-        names = option_names(spec)
+        names = {**option_names(spec), **{str(o["const"]): o.get("title") or str(o["const"])
+                                           for o in spec.get("oneOf") or [] if isinstance(o, dict) and "const" in o}}
         item_spec = spec.get("items") or {}
-        choices = spec.get("enum") or item_spec.get("enum") or []
+        choices = spec.get("enum") or item_spec.get("enum") or [o["const"] for o in spec.get("oneOf") or []
+                                                                if isinstance(o, dict) and "const" in o]
         f = Field(key=path, title=spec.get("title") or key, description=spec.get("description") or "", kind=kind,
                   required=key in required, value=_shown(kind, values.get(key)),
                   options=[(str(c), names.get(str(c), str(c))) for c in choices],
-                  errors=errors.get(path, []))
+                  errors=errors.get(path, []), known=code_names(spec))
         for attr, source in (("minlength", "minLength"), ("maxlength", "maxLength"), ("min", "minimum"),
                              ("max", "maximum")):
             if source in spec:
