@@ -175,6 +175,11 @@ def _sample_applications(db: Database, settings: Settings, console: Console) -> 
         project["name"] = name
         applications.submit(db, to_actor_by_name(db, agent), process="parallel_review", project=project,
                             document_ids=[], idempotency_key=f"demo-{name}", on_behalf_of=DEMO_ENTERPRISE)
+    from app.assistance import service as assistance
+
+    assistance.ask(db, acme, district="150105", project_name="赛罕区冷链物流仓储项目",
+                   description="初次在呼和浩特投资建设，不清楚需要办理哪些审批事项，请帮办员协助梳理并代办申报。",
+                   contact_name="刘洋", contact_phone="13904710000", enterprise=None)
     listing = applications.list_applications(db, to_actor_by_name(db, "admin"), None, PageParams(1, 50))
     table = Table("id", "process", "project", "status", "stage", title="sample applications")
     for item in listing.items:

@@ -80,7 +80,11 @@ def _text_lines(text: str, width: float, size: float) -> list[str]:
     return lines[:4]
 
 
-def _label(x: float, y: float, text: str, width: float, size: float = 12, anchor: str = "middle") -> str:
+SCALE = 0.75  # drawn at three quarters of the model's size: the whole width of a lane fits a screen or two
+TEXT = 15
+
+
+def _label(x: float, y: float, text: str, width: float, size: float = TEXT, anchor: str = "middle") -> str:
     lines = _text_lines(text, width, size)
     top = y - (len(lines) - 1) * size * 0.6
     return "".join(f'<text x="{x:.0f}" y="{top + i * size * 1.2:.0f}" font-size="{size:.0f}" text-anchor="{anchor}" '
@@ -96,20 +100,20 @@ def _shape_svg(s: Shape, mark: str | None) -> str:
     if s.kind in ("participant", "lane"):
         return (f'<g class="pool">{title}<rect x="{s.x}" y="{s.y}" width="{s.w}" height="{s.h}" fill="none" '
                 f'stroke="#9aa5b1"/><line x1="{s.x + 30}" y1="{s.y}" x2="{s.x + 30}" y2="{s.y + s.h}" stroke="#9aa5b1"/>'
-                f'<g transform="rotate(-90 {s.x + 15} {cy})">{_label(s.x + 15, cy, s.name, s.h - 10, 13)}</g></g>')
+                f'<g transform="rotate(-90 {s.x + 15} {cy})">{_label(s.x + 15, cy, s.name, s.h - 10, 16)}</g></g>')
     if s.kind.endswith("Event"):
         r = min(s.w, s.h) / 2
         ring = 4 if s.kind == "endEvent" else 1.5
         return (f'<g class="element" data-element="{escape(s.element)}" data-mark="{mark or ""}">{title}'
                 f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="{fill}" stroke="{stroke}" stroke-width="{max(ring, width)}"/>'
-                f'{_label(cx, s.y + s.h + 14, s.name, 120, 11)}</g>')
+                f'{_label(cx, s.y + s.h + 16, s.name, 130, 13)}</g>')
     if s.kind.endswith("Gateway"):
         sign = {"exclusiveGateway": "×", "parallelGateway": "+", "inclusiveGateway": "○", "eventBasedGateway": "◇"}
         points = f"{cx},{s.y} {s.x + s.w},{cy} {cx},{s.y + s.h} {s.x},{cy}"
         return (f'<g class="element" data-element="{escape(s.element)}" data-mark="{mark or ""}">{title}'
                 f'<polygon points="{points}" {attrs}/><text x="{cx}" y="{cy}" font-size="20" text-anchor="middle" '
                 f'dominant-baseline="middle" fill="{stroke}">{sign.get(s.kind, "")}</text>'
-                f'{_label(cx, s.y + s.h + 14, s.name, 140, 11)}</g>')
+                f'{_label(cx, s.y + s.h + 16, s.name, 150, 13)}</g>')
     if s.kind in ("dataObjectReference", "dataStoreReference", "textAnnotation", "group"):
         return ""
     return (f'<g class="element" data-element="{escape(s.element)}" data-mark="{mark or ""}">{title}'
@@ -152,7 +156,7 @@ def svg(xml: bytes, process_id: str, marks: dict[str, str] | None = None,
     bottom = max(s.y + s.h for s in shapes) + 40
     width, height = right - left, bottom - top + _LEGEND_HEIGHT
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bpmn" viewBox="{left:.0f} {top:.0f} {width:.0f} '
-             f'{height:.0f}" width="{width:.0f}" height="{height:.0f}" role="img" aria-label="流程图" '
+             f'{height:.0f}" width="{width * SCALE:.0f}" height="{height * SCALE:.0f}" role="img" aria-label="流程图" '
              f'font-family="Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#5f6b7a"/></marker></defs>',
@@ -164,7 +168,7 @@ def svg(xml: bytes, process_id: str, marks: dict[str, str] | None = None,
         parts.append(f'<polyline points="{path}" fill="none" stroke="#5f6b7a" stroke-width="1.3" marker-end="url(#arrow)"/>')
         if name:
             (x1, y1), (x2, y2) = points[0], points[1]
-            parts.append(_label((x1 + x2) / 2, (y1 + y2) / 2 - 10, name, 160, 11))
+            parts.append(_label((x1 + x2) / 2, (y1 + y2) / 2 - 10, name, 160, 13))
     parts += [_shape_svg(s, marks.get(s.element)) for s in shapes if s.kind not in ("participant", "lane")]
     y = bottom - 10
     x = left + 20

@@ -18,7 +18,7 @@ from app.documents import service as documents
 from app.errors import BatonError, NotFound
 from app.processes import service as processes
 from app.vocabulary import ACTIVE_STATUSES, ApplicationStatus
-from app.web import forms
+from app.web import forms, pages
 from app.web.pages import Visit, messages, take_uploads, visit
 from app.web.reviewer import process_names
 
@@ -162,7 +162,7 @@ def _application_page(v: Visit, application_id: int, *, problems=None, errors=No
         app = applications.get(v.db, v.actor, application_id)
     except BatonError as exc:
         return v.error(exc, title="无法打开申请", back="/my")
-    start_form = next((p["start_form"] for p in processes.list_processes(v.db) if p["id"] == app.process), {})
+    start_form = pages.start_form(v.db, app.process)
     applicant = v.actor.role in FILING_ROLES
     return v.page("application.html", status_code, app=app, notice=notice, problems=problems or [],
                   project_fields=forms.fields(start_form, app.project),
@@ -197,8 +197,7 @@ async def answer_supplement(request: Request, application_id: int) -> Response:
         return _application_page(v, application_id, problems=upload_problems["documents"], status_code=422)
     try:
         app = applications.get(v.db, v.actor, application_id)
-        start_form = next((p["start_form"] for p in processes.list_processes(v.db) if p["id"] == app.process), {})
-        typed = forms.value_of(start_form, form)
+        typed = forms.value_of(pages.start_form(v.db, app.process), form)
         corrections = {k: value for k, value in typed.items() if app.project.get(k) != value}
         request_id = str(form.get("request") or "")
         applications.supplement(v.db, v.actor, application_id, int(request_id) if request_id.isdigit() else None,

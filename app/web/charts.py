@@ -16,7 +16,7 @@ def bars(rows: list[tuple[str, float | None, str]], *, unit: str, colour: str = 
     if not shown:
         return '<p class="muted">本期没有可统计的数据。</p>'
     top = max([v for _, v, _ in shown] + ([marker] if marker else [])) or 1
-    span = WIDTH - LABEL_WIDTH - 120
+    span = WIDTH - LABEL_WIDTH - 160  # room on the right for the value and its note
     height = len(shown) * (BAR + GAP) + GAP + (18 if marker else 0)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" '
              f'role="img" font-family="Noto Sans CJK SC, Microsoft YaHei, sans-serif" font-size="15">']

@@ -102,3 +102,10 @@ def day_or_none(text: str):
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def start_form(db, process_id: str) -> dict:
+    """The start form a process files with now (its fields label an application's project)."""
+    from app.processes import service as processes
+
+    return next((p["start_form"] for p in processes.list_processes(db) if p["id"] == process_id), {})

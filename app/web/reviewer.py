@@ -17,7 +17,7 @@ from app.tasks import service as tasks
 from app.vocabulary import Decision
 from app.web import forms
 from app.web.lead import staff_for
-from app.web.pages import Visit, back_to, messages, take_uploads, visit
+from app.web.pages import Visit, back_to, messages, start_form, take_uploads, visit
 
 router = APIRouter(include_in_schema=False)
 ITEM_ROWS = 6  # blank rows of the return's item list (no script needed to add one)
@@ -60,6 +60,7 @@ def _task_page(v: Visit, task_id: str, *, values: dict | None = None, errors: di
     rows = posted.get("items") or []
     rows = rows + [{"item": "", "reason": ""}] * max(ITEM_ROWS - len(rows), 1)
     return v.page("task.html", status_code, task=task, app=app, fields=forms.fields(task.form, values, errors),
+                  project_fields=forms.fields(start_form(v.db, app.process), app.project),
                   problems=problems or [], uploads=uploads or {}, item_rows=rows, posted=posted,
                   verdicts=[(d, Decision(d).label) for d in task.actions], staff=staff_for(v, task.department),
                   leads=v.actor.is_admin or v.actor.is_lead_of(task.department),
