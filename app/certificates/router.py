@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -9,6 +8,7 @@ from app.auth.deps import CurrentActor
 from app.certificates import service
 from app.certificates.schemas import CertificateCheck, CertificateOut, ExtensionIn, StartIn
 from app.common.concurrency import in_thread
+from app.common.downloads import attachment
 from app.certificates.document import cjk_font
 from app.deps import DatabaseDep, SettingsDep
 
@@ -50,7 +50,3 @@ async def certificate_pdf(certificate_id: CertificateId, actor: CurrentActor, db
     return Response(content, media_type="application/pdf",
                     headers={"content-disposition": attachment(name, f"certificate-{certificate_id}.pdf")})
 
-
-def attachment(name: str, ascii_name: str) -> str:
-    """A download's name in any script (RFC 6266/5987), with a plain one for old clients."""
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"

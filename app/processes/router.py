@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Path, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from app.auth.deps import CurrentActor
 from app.auth.policy import require_admin
+from app.common.downloads import attachment
 from app.common.moments import Moment
 from app.deps import DatabaseDep
 from app.processes import service
@@ -79,9 +79,8 @@ def download_file(process_id: ProcessId, version: Version, file_name: Annotated[
                   actor: CurrentActor, db: DatabaseDep) -> Response:
     require_admin(actor)
     found = service.deployed_file(db, process_id, version, file_name)
-    media = {"bpmn": "application/xml", "dmn": "application/xml", "form": "application/json"}.get(found.kind)
-    return Response(found.content, media_type=media,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.file_name)}"})
+    return Response(found.content, media_type=service.MEDIA_TYPES.get(found.kind),
+                    headers={"Content-Disposition": attachment(found.file_name, f"{found.kind}-file")})
 
 
 @router.post("/processes", status_code=201, response_model=list[DeployedOut],

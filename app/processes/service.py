@@ -213,6 +213,9 @@ def activate(db: Database, process_id: str, version: int, actor: str) -> dict:
     return get_process(db, process_id)
 
 
+MEDIA_TYPES = {"bpmn": "application/xml", "dmn": "application/xml", "form": "application/json"}
+
+
 def deployed_file(db: Database, process_id: str, version: int, file_name: str) -> DeployedFile:
     with db.read() as session:
         definition = _version(session, process_id, version)

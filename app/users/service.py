@@ -14,6 +14,7 @@ from app.common.pagination import PageParams, paginate
 from app.common.search import contains
 from app.db import Database
 from app.departments import directory
+from app.districts.directory import names as district_names
 from app.errors import Invalid, NotFound
 from app.instances import kernel
 from app.offices.directory import names as office_names
@@ -165,7 +166,8 @@ def set_password(db: Database, actor: Actor, username: str, new_password: str, c
 
 
 def choices(db: Database) -> dict:
-    """What an account may be given: the departments and the helpdesk offices, by code with their names."""
+    """What the pages offer to pick from, by code with their names: roles, departments, helpdesk offices and the
+    districts (旗县区) — an account's, a grant's or an assistance request's."""
     with db.read() as session:
         return {"departments": directory.names(session), "offices": office_names(session),
-                "roles": {r.value: r.label for r in Role}}
+                "districts": district_names(session), "roles": {r.value: r.label for r in Role}}

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.auth.policy import require_admin
 from app.calendar import service as calendar
+from app.common.downloads import attachment
 from app.calendar.schemas import HolidayIn
 from app.clock import now
 from app.common.pagination import PageParams
@@ -105,6 +106,19 @@ def process_page(request: Request, process_id: str, version: int = 0) -> Respons
     return v.page("admin/process.html", process=found, shown=shown, picture=picture)
 
 
+@router.get("/admin/processes/{process_id}/versions/{version}/files/{file_name}")
+def deployed_file(request: Request, process_id: str, version: int, file_name: str) -> Response:
+    v = _admin(request)
+    if not isinstance(v, Visit):
+        return v
+    try:
+        found = processes.deployed_file(v.db, process_id[:200], version, file_name[:255])
+    except BatonError as exc:
+        return v.error(exc, title="没有此文件", back=f"/admin/processes/{process_id[:200]}")
+    return Response(found.content, media_type=processes.MEDIA_TYPES.get(found.kind),
+                    headers={"content-disposition": attachment(found.file_name, f"{found.kind}-file")})
+
+
 @router.post("/admin/processes/{process_id}/versions/{version}/activate")
 def activate(request: Request, process_id: str, version: int, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
     v = _admin(request)
@@ -169,16 +183,19 @@ async def add_user(request: Request) -> Response:
 
 
 @router.get("/admin/users/{username}")
-def user_page(request: Request, username: str, problems: list[str] | None = None) -> Response:
+def user_page(request: Request, username: str) -> Response:
     v = _admin(request)
-    if not isinstance(v, Visit):
-        return v
+    return _user_page(v, username) if isinstance(v, Visit) else v
+
+
+def _user_page(v: Visit, username: str, problems: list[str] | None = None, status_code: int = 200) -> Response:
+    request = v.request
     found = users.list_users(v.db, v.actor, PageParams(1, 50), username[:64], None, None)
     user = next((u for u in found["items"] if u["username"] == username), None)
     if user is None:
         return v.error(title="没有此用户", message=f"没有用户名为 {username[:64]} 的账号。", status_code=404, back="/admin/users")
     notice = {"created": "账号已创建。", "saved": "已保存。", "password": "密码已重置，该用户的其他登录已失效。"}
-    return v.page("admin/user.html", user=user, known=users.choices(v.db), problems=problems or [],
+    return v.page("admin/user.html", status_code, user=user, known=users.choices(v.db), problems=problems or [],
                   notice=next((t for k, t in notice.items() if k in request.query_params), None))
 
 
@@ -200,7 +217,7 @@ async def change_user(request: Request, username: str) -> Response:
                    "display_name": str(form.get("display_name") or "").strip()[:100] or None}
         users.update_user(v.db, v.actor, username[:64], changes)
     except BatonError as exc:
-        return user_page(request, username, problems=messages(exc))
+        return _user_page(v, username, messages(exc), exc.status_code)
     return RedirectResponse(here + "?saved=1", status_code=303)
 
 
@@ -208,10 +225,12 @@ async def change_user(request: Request, username: str) -> Response:
 
 
 @router.get("/admin/calendar")
-def calendar_page(request: Request, year: int = 0, problems: list[str] | None = None, status_code: int = 200) -> Response:
+def calendar_page(request: Request, year: int = 0) -> Response:
     v = _admin(request)
-    if not isinstance(v, Visit):
-        return v
+    return _calendar_page(v, year) if isinstance(v, Visit) else v
+
+
+def _calendar_page(v: Visit, year: int, problems: list[str] | None = None, status_code: int = 200) -> Response:
     this_year = now().astimezone(CHINA).year
     year = year if 2000 <= year <= 2100 else this_year
     return v.page("admin/calendar.html", status_code, view=calendar.year_view(v.db, year), year=year,
@@ -252,7 +271,7 @@ def load_calendar(request: Request, csrf: Annotated[str, Form(max_length=200)] =
                 raise Invalid([{"loc": ["body", "workdays"], "msg": f"调休上班日“{token[:20]}”应为 YYYY-MM-DD 日期"}])
         calendar.load_year(v.db, v.actor, year, source.strip(), _holidays(holidays, year), days)
     except BatonError as exc:
-        return calendar_page(request, year, problems=messages(exc), status_code=exc.status_code)
+        return _calendar_page(v, year, messages(exc), exc.status_code)
     return RedirectResponse(f"/admin/calendar?year={year}", status_code=303)
 
 
@@ -260,10 +279,12 @@ def load_calendar(request: Request, csrf: Annotated[str, Form(max_length=200)] =
 
 
 @router.get("/admin/webhooks")
-def webhook_list(request: Request, show: int = 0, problems: list[str] | None = None, status_code: int = 200) -> Response:
+def webhook_list(request: Request, show: int = 0) -> Response:
     v = _admin(request)
-    if not isinstance(v, Visit):
-        return v
+    return _webhooks_page(v, show) if isinstance(v, Visit) else v
+
+
+def _webhooks_page(v: Visit, show: int = 0, problems: list[str] | None = None, status_code: int = 200) -> Response:
     subscriptions = webhooks.listed(v.db, v.actor)
     shown = next((s for s in subscriptions if s["id"] == show), subscriptions[0] if subscriptions else None)
     delivered = webhooks.deliveries(v.db, v.actor, shown["id"], PageParams(1, 50)) if shown else None
@@ -283,7 +304,7 @@ async def subscribe(request: Request) -> Response:
         made = webhooks.subscribe(v.db, v.actor, str(form.get("url") or "").strip()[:2000],
                                   [str(e) for e in form.getlist("events")], str(form.get("secret") or "")[:200])
     except BatonError as exc:
-        return webhook_list(request, problems=messages(exc), status_code=exc.status_code)
+        return _webhooks_page(v, 0, messages(exc), exc.status_code)
     return RedirectResponse(f"/admin/webhooks?show={made['id']}", status_code=303)
 
 

@@ -12,7 +12,7 @@ from app.applications import service as applications
 from app.authorizations import service as authorizations
 from app.certificates import service as certificates
 from app.certificates.document import cjk_font
-from app.certificates.router import attachment
+from app.common.downloads import attachment
 from app.common.pagination import PageParams
 from app.documents import service as documents
 from app.errors import BatonError, NotFound

@@ -96,8 +96,8 @@ def verifyrender(request: Request, code: str = "") -> Response:
 
 def install(app) -> None:
     """Every user's pages, in one router the app includes."""
-    from app.web import admin, applicant, helpdesk, lead, reviewer
+    from app.web import admin, applicant, enterprise, helpdesk, lead, reviewer
 
-    for pages in (reviewer, applicant, helpdesk, lead, admin):
+    for pages in (reviewer, applicant, enterprise, helpdesk, lead, admin):
         app.include_router(pages.router)
     app.include_router(router)

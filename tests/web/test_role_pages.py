@@ -137,3 +137,100 @@ def test_the_helpdesk_console_lists_the_grants_and_files_on_behalf(client):
     assert filed.status_code == 303, filed.text[-3000:]
     page = client.get(filed.headers["location"])
     assert "代 acme 有限公司" in page.text
+
+
+def test_an_enterprise_authorises_an_office_with_its_letter_and_revokes_it(client):
+    page_sign_in(client, "acme")
+    page = client.get("/authorizations")
+    assert page.status_code == 200 and "授权委托书" in page.text
+    missing = client.post("/authorizations", data={"csrf": csrf_of(page.text), "office": "hh-150105"})
+    assert missing.status_code == 422 and "授权委托书 (letter)" in missing.text
+    granted = client.post("/authorizations", data={"csrf": csrf_of(page.text), "office": "hh-150105",
+                                                   "valid_until": "2099-12-31", "processes": ["parallel_review"]},
+                          files={"file.letter": ("授权委托书.pdf", io.BytesIO(PDF), "application/pdf")},
+                          follow_redirects=False)
+    assert granted.status_code == 303, granted.text[-1500:]
+    listed = client.get(granted.headers["location"])
+    assert "授权已生效" in listed.text and "并联审批" in listed.text and "撤销" in listed.text
+    grant_id = __import__("re").search(r'/authorizations/(\d+)/revoke', listed.text).group(1)
+    assert client.post(f"/authorizations/{grant_id}/revoke", data={}).status_code == 403
+    client.post(f"/authorizations/{grant_id}/revoke", data={"csrf": csrf_of(listed.text)})
+    assert "已撤销" in client.get("/authorizations").text
+
+
+def test_an_enterprise_asks_for_help_and_an_agent_claims_links_and_closes_it(client):
+    from tests.authorizations.test_acting_on_behalf import authorise
+
+    page_sign_in(client, "acme")
+    page = client.get("/assistance")
+    refused = client.post("/assistance", data={"csrf": csrf_of(page.text), "district": "150105"})
+    assert refused.status_code == 422 and "项目名称" in refused.text
+    asked = client.post("/assistance", data={"csrf": csrf_of(page.text), "district": "150105",
+                                             "project_name": "冷链仓储", "description": "不清楚要办哪些事项",
+                                             "contact_name": "刘洋", "contact_phone": "13904710000"},
+                        follow_redirects=False)
+    assert asked.status_code == 303 and "冷链仓储" in client.get("/assistance").text
+    authorise(client, grantee="agent_a")
+    page_sign_in(client, "agent_a")
+    console = client.get("/helpdesk")
+    request_id = __import__("re").search(r'/helpdesk/requests/(\d+)/claim', console.text).group(1)
+    client.post(f"/helpdesk/requests/{request_id}/claim", data={"csrf": csrf_of(console.text)})
+    page = client.get(f"/helpdesk/requests/{request_id}")
+    assert "办结本请求" in page.text and "为该企业代办申报" in page.text
+    filed = client.post("/api/v1/applications", headers=__import__("tests.helpers", fromlist=["auth"]).auth("agent_a"),
+                        json={"process": "parallel_review", "project": project(),
+                              "on_behalf_of": __import__("tests.helpers", fromlist=["ACME"]).ACME})
+    assert filed.status_code == 201, filed.text
+    page = client.get(f"/helpdesk/requests/{request_id}")
+    linked = client.post(f"/helpdesk/requests/{request_id}/link",
+                         data={"csrf": csrf_of(page.text), "application": str(filed.json()["id"])})
+    assert linked.status_code == 200 and "代办申报" in linked.text
+    closed = client.post(f"/helpdesk/requests/{request_id}/close", data={"csrf": csrf_of(page.text), "note": "已代办"})
+    assert "已办结" in closed.text and "已代办" in closed.text
+
+
+def test_an_administrator_adds_disables_and_resets_a_user_loads_a_year_and_subscribes_a_webhook(client):
+    page_sign_in(client, "admin")
+    page = client.get("/admin/users")
+    bad = client.post("/admin/users", data={"csrf": csrf_of(page.text), "username": "new_rev", "password": "12345678",
+                                            "role": "reviewer"})
+    assert bad.status_code == 422 and "department" in bad.text and 'value="new_rev"' in bad.text
+    made = client.post("/admin/users", data={"csrf": csrf_of(page.text), "username": "new_rev", "password": "a-good-pass",
+                                             "role": "reviewer", "departments": ["water-affairs"],
+                                             "display_name": "水务局 新人"}, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"].startswith("/admin/users/new_rev")
+    user = client.get(made.headers["location"])
+    assert "账号已创建" in user.text and "水务局 新人" in user.text
+    client.post("/admin/users/new_rev", data={"csrf": csrf_of(user.text), "role": "reviewer",
+                                              "departments": ["water-affairs"], "active": "false"})
+    assert "已停用" in client.get("/admin/users/new_rev").text
+    reset = client.post("/admin/users/new_rev", data={"csrf": csrf_of(user.text), "action": "password",
+                                                      "new_password": "short"})
+    assert reset.status_code == 422 and "8 至 1024" in reset.text
+    calendar = client.get("/admin/calendar?year=2027")
+    wrong = client.post("/admin/calendar", data={"csrf": csrf_of(calendar.text), "year": "2027", "source": "国办发明电",
+                                                 "holidays": "春节 二月"})
+    assert wrong.status_code == 422 and "第 1 行" in wrong.text
+    loaded = client.post("/admin/calendar", data={"csrf": csrf_of(calendar.text), "year": "2027",
+                                                  "source": "国办发明电〔2026〕测试", "holidays": "元旦 2027-01-01 2027-01-03\n"
+                                                  "春节 2027-02-05 2027-02-11", "workdays": "2027-02-14"},
+                         follow_redirects=False)
+    assert loaded.status_code == 303, loaded.text[-1500:]
+    assert "国办发明电〔2026〕测试" in client.get("/admin/calendar?year=2027").text
+    hooks = client.get("/admin/webhooks")
+    refused = client.post("/admin/webhooks", data={"csrf": csrf_of(hooks.text), "url": "ftp://x", "secret": "short"})
+    assert refused.status_code == 422 and "地址 (url)" in refused.text and "签名密钥 (secret)" in refused.text
+    made = client.post("/admin/webhooks", data={"csrf": csrf_of(hooks.text), "url": "https://hooks.example.test/baton",
+                                                "events": ["decision"], "secret": "a-secret-of-16-chars"},
+                       follow_redirects=False)
+    assert made.status_code == 303 and "hooks.example.test" in client.get(made.headers["location"]).text
+
+
+def test_pages_of_another_role_are_refused_as_pages(client):
+    page_sign_in(client, "acme")
+    for path in ("/admin", "/admin/users", "/lead", "/helpdesk"):
+        r = client.get(path)
+        assert r.status_code == 403 and "<html" in r.text, path
+    page_sign_in(client, "eco")
+    assert client.get("/authorizations").status_code == 403
+    assert client.get("/city").status_code == 403
