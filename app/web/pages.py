@@ -2,12 +2,14 @@
 that say what to do, and the guard every page and form passes."""
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from app.documents.detect import accepted_names
 from app.errors import BatonError
@@ -16,6 +18,22 @@ from app.web import session
 from workflows.calendar import CHINA
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+LANGUAGE = "baton_lang"  # the page language chosen with the English switch: zh (default) or en
+ENGLISH: dict[str, str] = json.loads((Path(__file__).parent / "english.json").read_text(encoding="utf-8"))
+
+
+@pass_context
+def translate(context, text) -> str:
+    """A page's words in the reader's language: the English of a known phrase; of a service's message `中文 / English`,
+    its English half; anything else (names, the processes' own labels) as it is."""
+    if context.get("lang") != "en" or not isinstance(text, str):
+        return text
+    if text in ENGLISH:
+        return ENGLISH[text]
+    return text.split(" / ", 1)[1] if " / " in text else text
+
+
+templates.env.globals["_"] = translate
 templates.env.filters["beijing"] = lambda moment: moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else "—"
 templates.env.filters["size"] = lambda n: f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{max(n // 1024, 1)} KB"
 
@@ -25,7 +43,8 @@ def render(request: Request, name: str, actor, token: str | None, status_code: i
     csrf = session.csrf_token(secret, token) if token else context.pop("csrf", "")
     limit = request.app.state.settings.max_document_bytes
     upload_hint = f"可上传：{accepted_names()}；每个文件不超过 {limit // 1048576} MB。"
-    return templates.TemplateResponse(request, name, {"actor": actor, "csrf": csrf, "upload_hint": upload_hint,
+    lang = "en" if request.cookies.get(LANGUAGE) == "en" else "zh"
+    return templates.TemplateResponse(request, name, {"actor": actor, "csrf": csrf, "upload_hint": upload_hint, "lang": lang,
                                                       "role_name": Role(actor.role).label if actor else None,
                                                       **context}, status_code=status_code)
 

@@ -13,7 +13,7 @@ from app.auth.service import sign_in
 from app.certificates import service as certificates
 from app.errors import BatonError
 from app.web import session
-from app.web.pages import error, render
+from app.web.pages import LANGUAGE, back_to, error, render
 
 router = APIRouter(include_in_schema=False)
 HOMES = {"admin": "/admin", "lead": "/lead", "reviewer": "/inbox", "helpdesk": "/helpdesk", "enterprise": "/my"}
@@ -72,6 +72,14 @@ def sign_out(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") 
         return error(request, actor, token, title="页面已过期", message="请刷新页面后再退出。", status_code=403)
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(session.COOKIE)
+    return response
+
+
+@router.get("/language")
+def language(to: str = "zh", next: str = "/") -> Response:
+    """The English switch: the choice is kept in a cookie for a year; back to the page the reader was on."""
+    response = RedirectResponse(back_to(next[:500], "/"), status_code=303)
+    response.set_cookie(LANGUAGE, "en" if to == "en" else "zh", max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
 
 

@@ -77,3 +77,18 @@ def test_anyone_verifies_a_certificate_by_its_code_without_signing_in(client):
     bad = client.get("/verify", params={"code": "<script>"})
     assert bad.status_code == 422 and "<script>" not in bad.text.replace("&lt;script&gt;", "")
     assert client.get("/verify").status_code == 200
+
+
+def test_the_english_switch_turns_the_pages_and_the_messages_into_english(client):
+    page_sign_in(client, "window")
+    switched = client.get("/language", params={"to": "en", "next": "/inbox"}, follow_redirects=False)
+    assert switched.status_code == 303 and switched.headers["location"] == "/inbox"
+    assert "baton_lang=en" in switched.headers["set-cookie"]
+    inbox = client.get("/inbox")
+    assert '<html lang="en">' in inbox.text and ">Inbox<" in inbox.text and "Sign out" in inbox.text
+    assert "待办事项" not in inbox.text and 'lang="zh-CN">中文</a>' in inbox.text
+    refused = client.post("/sign-out", data={})
+    assert refused.status_code == 403 and "Page expired" in refused.text
+    away = client.get("/language", params={"to": "zh", "next": "//evil.example/"}, follow_redirects=False)
+    assert away.headers["location"] == "/"  # never off this site
+    assert "待办事项" in client.get("/inbox").text
