@@ -207,6 +207,12 @@ class ApplicationOut(BaseModel):
                                                           description="special procedures during which a task's clock stood still")
 
 
+class Holder(BaseModel):
+    department: str | None = Field(description="the department holding it; null: the applicant must act")
+    name: str = Field(description="the department in Chinese, or 申请人")
+    due_at: Moment | None = Field(description="its nearest deadline")
+
+
 class ApplicationSummary(BaseModel):
     id: int
     process: str
@@ -221,6 +227,7 @@ class ApplicationSummary(BaseModel):
     required_items: list[str]
     created_at: Moment
     updated_at: Moment
+    held_by: list[Holder] = Field(default_factory=list, description="who holds it now, each with its nearest deadline")
 
 
 class ApplicationPage(BaseModel):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +42,7 @@ from app.processes import diagram
 from app.processes.service import active_definition, start_form_of, version_picture
 from app.applications.schemas import ApplicationOut, ApplicationPage, ApplicationSummary
 from app.tasks import deadlines
+from app.tasks.models import Task
 from app.tasks.service import describe_task, tasks_of
 from app.vocabulary import (
     ACTIVE_STATUSES,
@@ -58,8 +58,6 @@ from app.vocabulary import (
 from workflows.calendar import CHINA
 from workflows.instances import TaskNotReady
 
-if TYPE_CHECKING:
-    from app.tasks.models import Task
 
 
 def _summary_fields(app, districts: dict[str, str]) -> dict:
@@ -71,8 +69,8 @@ def _summary_fields(app, districts: dict[str, str]) -> dict:
             "created_at": app.created_at, "updated_at": app.updated_at}
 
 
-def summary(app, districts: dict[str, str]) -> ApplicationSummary:
-    return ApplicationSummary(**_summary_fields(app, districts))
+def summary(app, districts: dict[str, str], held_by: list[dict] | None = None) -> ApplicationSummary:
+    return ApplicationSummary(**_summary_fields(app, districts), held_by=held_by or [])
 
 
 def detail(session: Session, app, actor: Actor) -> ApplicationOut:
@@ -424,8 +422,27 @@ def list_applications(db: Database, actor: Actor, status: str | None, params: Pa
     with db.read() as session:
         rows, total = paginate(session, query, params, rows=True)
         districts = district_names(session)
-        return ApplicationPage(items=[summary(a, districts) for a in rows], total=total, page=params.page,
-                               page_size=params.page_size)
+        holders = _holders(session, [a.id for a in rows])
+        return ApplicationPage(items=[summary(a, districts, holders.get(a.id, [])) for a in rows], total=total,
+                               page=params.page, page_size=params.page_size)
+
+
+def _holders(session: Session, application_ids: list[int]) -> dict[int, list[dict]]:
+    """Who holds each application now — the departments (or the applicant) with open tasks, each with its nearest
+    deadline — in one query for the whole page."""
+    if not application_ids:
+        return {}
+    names = directory.names(session)
+    nearest: dict[int, dict[str | None, object]] = {}
+    for application_id, department, for_applicant, due_at in session.execute(
+            select(Task.application_id, Task.department, Task.for_applicant, Task.due_at)
+            .where(Task.application_id.in_(application_ids), Task.status.in_(OUTSTANDING))):
+        key = None if for_applicant else department
+        held = nearest.setdefault(application_id, {})
+        if key not in held or (due_at and (held[key] is None or due_at < held[key])):
+            held[key] = due_at
+    return {a: [{"department": d, "name": names.get(d, d) if d else "申请人", "due_at": due}
+                for d, due in sorted(held.items(), key=lambda kv: str(kv[0]))] for a, held in nearest.items()}
 
 
 def supplement(db: Database, actor: Actor, application_id: int, request_id: int | None, note: str,

@@ -50,3 +50,16 @@ def test_an_application_detail_costs_the_same_however_long_its_history(client, d
         detail = client.get(f"/api/v1/applications/{app['id']}", headers=auth("acme")).json()
     assert len(detail["timeline"]) > 8 and len(detail["open_tasks"]) >= 1
     assert young.count == old.count <= DETAIL, str(old)
+
+
+def test_a_list_of_applications_with_who_holds_each_costs_the_same_for_one_row_and_for_thirty(client, db):
+    submit(client)
+    with Statements(db) as one:
+        page = client.get("/api/v1/applications", headers=auth("acme")).json()
+    assert page["items"][0]["held_by"][0]["name"] == "政务服务中心综合窗口"
+    for _ in range(29):
+        submit(client)
+    with Statements(db) as thirty:
+        page = client.get("/api/v1/applications", params={"page_size": 30}, headers=auth("acme")).json()
+    assert len(page["items"]) == 30 and all(a["held_by"] for a in page["items"])
+    assert one.count == thirty.count, str(thirty)

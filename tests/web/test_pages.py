@@ -48,6 +48,7 @@ def test_the_enterprise_reads_its_applications_and_not_anothers(client):
     page_sign_in(client, "acme")
     mine = client.get("/my")
     assert mine.status_code == 200 and f'/applications/{app["id"]}' in mine.text
+    assert "政务服务中心综合窗口" in mine.text  # who holds it now
     page = client.get(f"/applications/{app['id']}")
     assert page.status_code == 200 and "办理过程" in page.text and "提交申请" in page.text
     page_sign_in(client, "other")
