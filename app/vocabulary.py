@@ -121,7 +121,8 @@ ITEM_LABELS = {
     "land_use_planning_permit": "建设用地规划许可证", "engineering_planning_permit": "建设工程规划许可证",
     "real_estate_title": "不动产权证书", "land_pre_review": "用地预审与选址意见书", "design_review": "设计方案审查",
     "drawing_review": "施工图联合审查", "joint_acceptance": "联合验收", "completion_filing": "竣工验收备案",
-    "first_registration": "不动产首次登记",
+    "first_registration": "不动产首次登记", "planning_verification": "规划条件核实",
+    "joint_handling": "联合办理、集中办理（无专门时限的事项）",
 }
 
 

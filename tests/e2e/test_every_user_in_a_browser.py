@@ -13,7 +13,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.e2e.test_docs_in_a_browser import CHROMIUM, demo_server  # noqa: F401 - the fixture
+from tests.e2e.conftest import CHROMIUM
 from tests.e2e.test_pages_in_a_browser import ARGS, shots, sign_in
 from tests.helpers import form_examples
 
@@ -109,7 +109,7 @@ def department_tasks(api: Api, app_id: int) -> list[dict]:
     return [t for t in api.application(app_id)["open_tasks"] if t["department"]]
 
 
-def test_every_user_through_the_pages(demo_server, tmp_path):  # noqa: F811
+def test_every_user_through_the_pages(demo_server, tmp_path):
     base, sync_playwright, tmp = demo_server
     folder = shots(tmp)
     api = Api(base)
@@ -123,7 +123,7 @@ def test_every_user_through_the_pages(demo_server, tmp_path):  # noqa: F811
             # -- the enterprise files a parallel review with a document
             page = browser.new_page(viewport=DESKTOP, locale="zh-CN", accept_downloads=True)
             sign_in(page, base, "acme")
-            page.get_by_role("link", name="我要申报").click()
+            page.locator("header nav").get_by_role("link", name="我要申报").click()
             page.locator(".card.process").filter(has=page.get_by_role("heading", name="并联审批", exact=True)) \
                 .get_by_role("link", name="开始申报").click()
             project = copy.deepcopy(form_examples("project.schema.json")[0])
@@ -206,7 +206,7 @@ def test_every_user_through_the_pages(demo_server, tmp_path):  # noqa: F811
                 assert "有效" in check.inner_text("main")
                 verified.append(url)
                 if i == 0:
-                    check.screenshot(path=str(folder / "verify-phone.png"), full_page=True)
+                    check.screenshot(path=str(folder / "verify-result-phone.png"), full_page=True)
                 check.close()
             assert len(set(verified)) == 5
 

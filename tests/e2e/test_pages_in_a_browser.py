@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.e2e.test_docs_in_a_browser import CHROMIUM, demo_server  # noqa: F401 - the fixture
+from tests.e2e.conftest import CHROMIUM
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -24,7 +24,7 @@ def sign_in(page, base, username):
     page.get_by_role("button", name="登录").click()
 
 
-def test_a_reviewer_claims_from_the_inbox_and_an_enterprise_reads_on_a_phone(demo_server):  # noqa: F811
+def test_a_reviewer_claims_from_the_inbox_and_an_enterprise_reads_on_a_phone(demo_server):
     base, sync_playwright, tmp = demo_server
     folder = shots(tmp)
     with sync_playwright() as p:
