@@ -24,7 +24,7 @@ from app.processes import service as processes
 from app.reports import service as reports
 from app.users import service as users
 from app.web import charts
-from app.web.pages import Visit, day_or_none, messages, visit
+from app.web.pages import Visit, checked, day_or_none, messages, posted_form, visit
 from workflows.calendar import CHINA
 
 router = APIRouter(include_in_schema=False)
@@ -40,9 +40,6 @@ def _admin(request: Request) -> Visit | Response:
         return v.error(exc, title="无权访问", message="此页面只对系统管理员开放。", status_code=403)
     return v
 
-
-def _posted(v: Visit, csrf: str, back: str) -> Response | None:
-    return None if v.csrf_ok(csrf) else v.expired(back=back)
 
 
 @router.get("/admin")
@@ -71,12 +68,9 @@ def process_list(request: Request) -> Response:
 
 @router.post("/admin/processes")
 async def deploy(request: Request) -> Response:
-    v = _admin(request)
-    if not isinstance(v, Visit):
+    v, form = await posted_form(request, "/admin/processes", _admin)
+    if form is None:
         return v
-    form = await request.form()
-    if (refused := _posted(v, str(form.get("csrf") or ""), "/admin/processes")) is not None:
-        return refused
     uploads = [(u.filename, u.file) for u in form.getlist("files") if getattr(u, "filename", None)]
     if not uploads:
         return _processes_page(v, [{"file": None, "element_id": None, "message": "请选择要部署的 .bpmn、.dmn 或表单 .json 文件"}],
@@ -121,12 +115,10 @@ def deployed_file(request: Request, process_id: str, version: int, file_name: st
 
 @router.post("/admin/processes/{process_id}/versions/{version}/activate")
 def activate(request: Request, process_id: str, version: int, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
-    v = _admin(request)
+    here = f"/admin/processes/{process_id[:200]}"
+    v = checked(request, csrf, here, _admin)
     if not isinstance(v, Visit):
         return v
-    here = f"/admin/processes/{process_id[:200]}"
-    if (refused := _posted(v, csrf, here)) is not None:
-        return refused
     try:
         processes.activate(v.db, process_id[:200], version, v.actor.username)
     except BatonError as exc:
@@ -157,12 +149,9 @@ def user_list(request: Request, q: str = "", role: str = "", department: str = "
 
 @router.post("/admin/users")
 async def add_user(request: Request) -> Response:
-    v = _admin(request)
-    if not isinstance(v, Visit):
+    v, form = await posted_form(request, "/admin/users", _admin)
+    if form is None:
         return v
-    form = await request.form()
-    if (refused := _posted(v, str(form.get("csrf") or ""), "/admin/users")) is not None:
-        return refused
     posted = {k: str(form.get(k) or "").strip() for k in ("username", "display_name", "role", "office", "enterprise",
                                                            "enterprise_name")}
     departments = [str(d) for d in form.getlist("departments")]
@@ -201,13 +190,10 @@ def _user_page(v: Visit, username: str, problems: list[str] | None = None, statu
 
 @router.post("/admin/users/{username}")
 async def change_user(request: Request, username: str) -> Response:
-    v = _admin(request)
-    if not isinstance(v, Visit):
-        return v
-    form = await request.form()
     here = f"/admin/users/{username[:64]}"
-    if (refused := _posted(v, str(form.get("csrf") or ""), here)) is not None:
-        return refused
+    v, form = await posted_form(request, here, _admin)
+    if form is None:
+        return v
     try:
         if form.get("action") == "password":
             users.set_password(v.db, v.actor, username[:64], str(form.get("new_password") or "")[:1024])
@@ -257,11 +243,9 @@ def _holidays(text: str, year: int) -> list[HolidayIn]:
 def load_calendar(request: Request, csrf: Annotated[str, Form(max_length=200)] = "", year: Annotated[int, Form()] = 0,
                   source: Annotated[str, Form(max_length=200)] = "", holidays: Annotated[str, Form(max_length=5000)] = "",
                   workdays: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    v = _admin(request)
+    v = checked(request, csrf, "/admin/calendar", _admin)
     if not isinstance(v, Visit):
         return v
-    if (refused := _posted(v, csrf, "/admin/calendar")) is not None:
-        return refused
     try:
         days = []
         for token in workdays.replace("，", " ").replace(",", " ").split():
@@ -294,12 +278,9 @@ def _webhooks_page(v: Visit, show: int = 0, problems: list[str] | None = None, s
 
 @router.post("/admin/webhooks")
 async def subscribe(request: Request) -> Response:
-    v = _admin(request)
-    if not isinstance(v, Visit):
+    v, form = await posted_form(request, "/admin/webhooks", _admin)
+    if form is None:
         return v
-    form = await request.form()
-    if (refused := _posted(v, str(form.get("csrf") or ""), "/admin/webhooks")) is not None:
-        return refused
     try:
         made = webhooks.subscribe(v.db, v.actor, str(form.get("url") or "").strip()[:2000],
                                   [str(e) for e in form.getlist("events")], str(form.get("secret") or "")[:200])
@@ -310,11 +291,9 @@ async def subscribe(request: Request) -> Response:
 
 @router.post("/admin/webhooks/{subscription_id}/stop")
 def unsubscribe(request: Request, subscription_id: int, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
-    v = _admin(request)
+    v = checked(request, csrf, "/admin/webhooks", _admin)
     if not isinstance(v, Visit):
         return v
-    if (refused := _posted(v, csrf, "/admin/webhooks")) is not None:
-        return refused
     try:
         webhooks.unsubscribe(v.db, v.actor, subscription_id)
     except BatonError as exc:

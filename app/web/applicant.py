@@ -19,7 +19,7 @@ from app.errors import BatonError, NotFound
 from app.processes import service as processes
 from app.vocabulary import ACTIVE_STATUSES, ApplicationStatus
 from app.web import forms, pages
-from app.web.pages import Visit, messages, take_uploads, visit
+from app.web.pages import Visit, messages, posted_form, take_uploads, visit
 from app.web.reviewer import process_names
 
 router = APIRouter(include_in_schema=False)
@@ -109,12 +109,9 @@ def filing_form(request: Request, process: str, enterprise: str = "") -> Respons
 
 @router.post("/apply/{process}")
 async def file_application(request: Request, process: str) -> Response:
-    v = visit(request)
-    if not isinstance(v, Visit):
+    v, form = await posted_form(request, f"/apply/{process[:200]}")
+    if form is None:
         return v
-    form = await request.form()
-    if not v.csrf_ok(form.get("csrf")):
-        return v.expired(back=f"/apply/{process[:200]}")
     try:
         p = _start_form(v, process[:200])
     except BatonError as exc:
@@ -186,12 +183,9 @@ def application_page(request: Request, application_id: int) -> Response:
 
 @router.post("/applications/{application_id}/supplement")
 async def answer_supplement(request: Request, application_id: int) -> Response:
-    v = visit(request)
-    if not isinstance(v, Visit):
+    v, form = await posted_form(request, f"/applications/{application_id}")
+    if form is None:
         return v
-    form = await request.form()
-    if not v.csrf_ok(form.get("csrf")):
-        return v.expired(back=f"/applications/{application_id}")
     stored, upload_problems = await take_uploads(v, form, ["documents"])
     if upload_problems:
         return _application_page(v, application_id, problems=upload_problems["documents"], status_code=422)
@@ -212,12 +206,9 @@ async def answer_supplement(request: Request, application_id: int) -> Response:
 
 @router.post("/applications/{application_id}/minor-items")
 async def deliver_minor_items(request: Request, application_id: int) -> Response:
-    v = visit(request)
-    if not isinstance(v, Visit):
+    v, form = await posted_form(request, f"/applications/{application_id}")
+    if form is None:
         return v
-    form = await request.form()
-    if not v.csrf_ok(form.get("csrf")):
-        return v.expired(back=f"/applications/{application_id}")
     stored, upload_problems = await take_uploads(v, form, ["documents"])
     if upload_problems:
         return _application_page(v, application_id, problems=upload_problems["documents"], status_code=422)

@@ -13,7 +13,7 @@ from app.authorizations import service as authorizations
 from app.common.pagination import PageParams
 from app.errors import BatonError, Invalid
 from app.users import service as users
-from app.web.pages import Visit, day_or_none, messages, take_uploads, visit
+from app.web.pages import Visit, checked, day_or_none, messages, posted_form, take_uploads, visit
 from app.web.reviewer import process_names
 from workflows.calendar import CHINA
 
@@ -42,12 +42,9 @@ def grants(request: Request) -> Response:
 
 @router.post("/authorizations")
 async def grant(request: Request) -> Response:
-    v = _enterprise(request)
-    if not isinstance(v, Visit):
+    v, form = await posted_form(request, "/authorizations", _enterprise)
+    if form is None:
         return v
-    form = await request.form()
-    if not v.csrf_ok(form.get("csrf")):
-        return v.expired(back="/authorizations")
     posted = {"grantee": str(form.get("grantee") or "").strip()[:64], "office": str(form.get("office") or "")[:40],
               "until": str(form.get("valid_until") or "")[:10], "processes": [str(p) for p in form.getlist("processes")]}
     stored, problems = await take_uploads(v, form, ["letter"])
@@ -69,11 +66,9 @@ async def grant(request: Request) -> Response:
 
 @router.post("/authorizations/{authorization_id}/revoke")
 def revoke(request: Request, authorization_id: int, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
-    v = _enterprise(request)
+    v = checked(request, csrf, "/authorizations", _enterprise)
     if not isinstance(v, Visit):
         return v
-    if not v.csrf_ok(csrf):
-        return v.expired(back="/authorizations")
     try:
         authorizations.revoke(v.db, v.actor, authorization_id)
     except BatonError as exc:
@@ -100,11 +95,9 @@ def ask(request: Request, csrf: Annotated[str, Form(max_length=200)] = "",
         description: Annotated[str, Form(max_length=5000)] = "",
         contact_name: Annotated[str, Form(max_length=100)] = "",
         contact_phone: Annotated[str, Form(max_length=40)] = "") -> Response:
-    v = _enterprise(request)
+    v = checked(request, csrf, "/assistance", _enterprise)
     if not isinstance(v, Visit):
         return v
-    if not v.csrf_ok(csrf):
-        return v.expired(back="/assistance")
     posted = {"district": district, "project_name": project_name, "description": description,
               "contact_name": contact_name, "contact_phone": contact_phone}
     missing = [title for key, title in (("project_name", "项目名称"), ("description", "需要帮办的事项"),

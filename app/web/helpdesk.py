@@ -12,7 +12,7 @@ from app.assistance import service as assistance
 from app.common.pagination import PageParams
 from app.errors import BatonError
 from app.web.applicant import grants_for
-from app.web.pages import Visit, visit
+from app.web.pages import Visit, checked, visit
 from app.web.reviewer import process_names
 
 router = APIRouter(include_in_schema=False)
@@ -58,12 +58,10 @@ def request_page(request: Request, request_id: int) -> Response:
 def request_action(request: Request, request_id: int, action: str, csrf: Annotated[str, Form(max_length=200)] = "",
                    note: Annotated[str, Form(max_length=2000)] = "",
                    application: Annotated[str, Form(max_length=12)] = "") -> Response:
-    v = visit(request)
+    here = f"/helpdesk/requests/{request_id}"
+    v = checked(request, csrf, here)
     if not isinstance(v, Visit):
         return v
-    here = f"/helpdesk/requests/{request_id}"
-    if not v.csrf_ok(csrf):
-        return v.expired(back=here)
     try:
         if action == "claim":
             assistance.claim(v.db, v.actor, request_id)

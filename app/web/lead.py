@@ -16,7 +16,7 @@ from app.tasks import service as tasks
 from app.users import service as users
 from app.vocabulary import item_name
 from app.web import charts
-from app.web.pages import Visit, day_or_none, visit
+from app.web.pages import Visit, checked, day_or_none, visit
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,12 +65,10 @@ def staff_for(v: Visit, department: str | None) -> list[dict]:
 @router.post("/tasks/{task_id}/assignment")
 def assign(request: Request, task_id: str, csrf: Annotated[str, Form(max_length=200)] = "",
            username: Annotated[str, Form(max_length=64)] = "") -> Response:
-    v = visit(request)
+    here = f"/tasks/{task_id[:36]}"
+    v = checked(request, csrf, here)
     if not isinstance(v, Visit):
         return v
-    here = f"/tasks/{task_id[:36]}"
-    if not v.csrf_ok(csrf):
-        return v.expired(back=here)
     try:
         tasks.assign(v.db, v.actor, task_id[:36], username)
     except BatonError as exc:
@@ -81,12 +79,10 @@ def assign(request: Request, task_id: str, csrf: Annotated[str, Form(max_length=
 @router.post("/tasks/{task_id}/extension")
 def extend(request: Request, task_id: str, csrf: Annotated[str, Form(max_length=200)] = "",
            working_days: Annotated[str, Form(max_length=4)] = "", reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    v = visit(request)
+    here = f"/tasks/{task_id[:36]}"
+    v = checked(request, csrf, here)
     if not isinstance(v, Visit):
         return v
-    here = f"/tasks/{task_id[:36]}"
-    if not v.csrf_ok(csrf):
-        return v.expired(back=here)
     if not working_days.isdigit() or not 1 <= int(working_days) <= 60:
         return v.error(title="延长天数不正确", message="延长的工作日数 (working_days) 应为 1 至 60 的整数。", status_code=422,
                        back=here)

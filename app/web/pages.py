@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
@@ -90,6 +91,24 @@ def visit(request: Request) -> Visit | RedirectResponse:
     if actor is None:
         return RedirectResponse("/sign-in", status_code=303)
     return Visit(request, actor, token)
+
+
+def checked(request: Request, csrf: str | None, back: str, guard=None) -> Visit | Response:
+    """The signed-in visit whose form carries its CSRF token; else the page to show (sign in, not yours, expired).
+    `guard` lets in whom the page is for (default: anyone signed in)."""
+    v = (guard or visit)(request)
+    if isinstance(v, Visit) and not v.csrf_ok(csrf):
+        return v.expired(back=back)
+    return v
+
+
+async def posted_form(request: Request, back: str, guard=None) -> tuple[Visit | Response, FormData | None]:
+    """A multipart or urlencoded form posted by a signed-in visit with its CSRF token, or (the page to show, None)."""
+    v = (guard or visit)(request)
+    if not isinstance(v, Visit):
+        return v, None
+    form = await request.form()
+    return (v, form) if v.csrf_ok(form.get("csrf")) else (v.expired(back=back), None)
 
 
 def back_to(target: str, default: str) -> str:

@@ -17,7 +17,7 @@ from app.tasks import service as tasks
 from app.vocabulary import Decision
 from app.web import forms
 from app.web.lead import staff_for
-from app.web.pages import Visit, back_to, messages, start_form, take_uploads, visit
+from app.web.pages import Visit, back_to, checked, messages, posted_form, start_form, take_uploads, visit
 
 router = APIRouter(include_in_schema=False)
 ITEM_ROWS = 6  # blank rows of the return's item list (no script needed to add one)
@@ -77,13 +77,10 @@ def task_page(request: Request, task_id: str) -> Response:
 
 @router.post("/tasks/{task_id}/decision")
 async def decide(request: Request, task_id: str) -> Response:
-    v = visit(request)
-    if not isinstance(v, Visit):
-        return v
-    form = await request.form()
     task_id = task_id[:36]
-    if not v.csrf_ok(form.get("csrf")):
-        return v.expired(back=f"/tasks/{task_id}")
+    v, form = await posted_form(request, f"/tasks/{task_id}")
+    if form is None:
+        return v
     try:
         task = tasks.get_task(v.db, v.actor, task_id)
     except BatonError as exc:
@@ -127,11 +124,9 @@ def release(request: Request, task_id: str, csrf: Annotated[str, Form(max_length
 
 
 def _take_or_give_back(request: Request, command, task_id: str, csrf: str, next: str) -> Response:
-    v = visit(request)
+    v = checked(request, csrf, "/inbox")
     if not isinstance(v, Visit):
         return v
-    if not v.csrf_ok(csrf):
-        return v.expired(back="/inbox")
     try:
         command(v.db, v.actor, task_id[:36])
     except BatonError as exc:
