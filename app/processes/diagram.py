@@ -33,6 +33,11 @@ class Shape:
     h: float
 
 
+def _attr(value: str) -> str:
+    """A value inside an attribute's quotes (a model's ids are not trusted to be NCNames)."""
+    return escape(value, {'"': "&quot;", "'": "&#39;"})
+
+
 def worst(marks: dict[str, str], element: str, mark: str) -> None:
     """Record `mark` for `element` unless it already has a worse one."""
     if element not in marks or _RANK[mark] > _RANK[marks[element]]:
@@ -104,19 +109,19 @@ def _shape_svg(s: Shape, mark: str | None) -> str:
     if s.kind.endswith("Event"):
         r = min(s.w, s.h) / 2
         ring = 4 if s.kind == "endEvent" else 1.5
-        return (f'<g class="element" data-element="{escape(s.element)}" data-mark="{mark or ""}">{title}'
+        return (f'<g class="element" id="el-{_attr(s.element)}" data-element="{_attr(s.element)}" data-mark="{mark or ""}">{title}'
                 f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="{fill}" stroke="{stroke}" stroke-width="{max(ring, width)}"/>'
                 f'{_label(cx, s.y + s.h + 16, s.name, 130, 13)}</g>')
     if s.kind.endswith("Gateway"):
         sign = {"exclusiveGateway": "×", "parallelGateway": "+", "inclusiveGateway": "○", "eventBasedGateway": "◇"}
         points = f"{cx},{s.y} {s.x + s.w},{cy} {cx},{s.y + s.h} {s.x},{cy}"
-        return (f'<g class="element" data-element="{escape(s.element)}" data-mark="{mark or ""}">{title}'
+        return (f'<g class="element" id="el-{_attr(s.element)}" data-element="{_attr(s.element)}" data-mark="{mark or ""}">{title}'
                 f'<polygon points="{points}" {attrs}/><text x="{cx}" y="{cy}" font-size="20" text-anchor="middle" '
                 f'dominant-baseline="middle" fill="{stroke}">{sign.get(s.kind, "")}</text>'
                 f'{_label(cx, s.y + s.h + 16, s.name, 150, 13)}</g>')
     if s.kind in ("dataObjectReference", "dataStoreReference", "textAnnotation", "group"):
         return ""
-    return (f'<g class="element" data-element="{escape(s.element)}" data-mark="{mark or ""}">{title}'
+    return (f'<g class="element" id="el-{_attr(s.element)}" data-element="{_attr(s.element)}" data-mark="{mark or ""}">{title}'
             f'<rect x="{s.x}" y="{s.y}" width="{s.w}" height="{s.h}" rx="10" {attrs}/>'
             f'{_label(cx, cy, s.name, s.w - 10)}</g>')
 

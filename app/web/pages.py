@@ -26,9 +26,11 @@ ENGLISH: dict[str, str] = json.loads((Path(__file__).parent / "english.json").re
 @pass_context
 def translate(context, text) -> str:
     """A page's words in the reader's language: the English of a known phrase; of a service's message `中文 / English`,
-    its English half; anything else (names, the processes' own labels) as it is."""
-    if context.get("lang") != "en" or not isinstance(text, str):
+    the reader's half; anything else (names, the processes' own labels) as it is."""
+    if not isinstance(text, str):
         return text
+    if context.get("lang") != "en":
+        return text if text in ENGLISH or " / " not in text else text.split(" / ", 1)[0]
     if text in ENGLISH:
         return ENGLISH[text]
     return text.split(" / ", 1)[1] if " / " in text else text
