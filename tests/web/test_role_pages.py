@@ -234,3 +234,29 @@ def test_pages_of_another_role_are_refused_as_pages(client):
     page_sign_in(client, "eco")
     assert client.get("/authorizations").status_code == 403
     assert client.get("/city").status_code == 403
+
+
+def test_the_enterprise_declares_completion_of_its_relay_on_its_page(client):
+    from tests.applications.test_housing_relay import submit_relay, take_over
+
+    app = submit_relay(client)
+    decide(client, app["open_tasks"][0])
+    for leg in ("land", "planning", "construction"):
+        take_over(client, app["id"], leg)
+        view = application(client, app["id"])
+        while view["open_tasks"] and view["open_tasks"][0]["stage"] == leg and not view["relay"]["awaiting_declaration"]:
+            for task in view["open_tasks"]:
+                decide(client, task)
+            view = application(client, app["id"])
+    assert view["status"] == "under_construction"
+    page_sign_in(client, "acme")
+    page = client.get(f"/applications/{app['id']}")
+    assert "竣工验收申请" in page.text and "提交竣工验收申请" in page.text and "更正项目信息" not in page.text
+    declared = client.post(f"/applications/{app['id']}/supplement", data={"csrf": csrf_of(page.text),
+                                                                          "note": "主体工程已完工，申请竣工验收"},
+                           files={"file.documents": ("竣工报告.pdf", io.BytesIO(PDF), "application/pdf")},
+                           follow_redirects=False)
+    assert declared.status_code == 303, declared.text[-1500:]
+    after = application(client, app["id"])
+    assert after["status"] == "in_review" and after["relay"]["handing_over_to"] == "completion"
+    assert any(d["name"] == "竣工报告.pdf" for d in after["documents"])
