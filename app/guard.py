@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl
@@ -77,9 +78,14 @@ def text_problems(value: Any, loc: list, problems: list[dict], depth: int = 0) -
 class BodyLimits:
     default: int
     by_route: dict[tuple[str, str], int]  # (method, path) -> bytes
+    by_pattern: tuple[tuple[str, re.Pattern, int], ...] = ()  # (method, path pattern, bytes): the pages' uploads
 
     def for_request(self, method: str, path: str) -> int:
-        return self.by_route.get((method, path.rstrip("/")), self.default)
+        path = path.rstrip("/")
+        if (method, path) in self.by_route:
+            return self.by_route[(method, path)]
+        return next((limit for m, pattern, limit in self.by_pattern if m == method and pattern.fullmatch(path)),
+                    self.default)
 
 
 Receive = Callable[[], Awaitable[dict]]
@@ -99,11 +105,13 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         send = _with_security_headers(send)
+        method, path = scope["method"], scope["path"]
+        page = not path.startswith(self.api_prefix + "/") and path not in ("/openapi.json", "/metrics") \
+            and not path.startswith("/docs")
         problems = self._path_and_query_problems(scope)
         if problems:
-            await _respond(send, 422, {"detail": problems})
+            await _respond(send, 422, {"detail": problems}, page=page)
             return
-        method, path = scope["method"], scope["path"]
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         if (method in ("POST", "PUT", "PATCH", "DELETE") and path.startswith(self.api_prefix + "/")
                 and path.rstrip("/") not in self.public_writes
@@ -116,27 +124,27 @@ class RequestGuard:
         if declared is not None:
             try:
                 if int(declared) > limit:
-                    await _respond(send, 413, {"detail": _too_large(limit)})
+                    await _respond(send, 413, {"detail": _too_large(limit)}, page=page)
                     return
             except ValueError:
-                await _respond(send, 400, {"detail": "Content-Length is not a number"})
+                await _respond(send, 400, {"detail": "Content-Length is not a number"}, page=page)
                 return
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if content_type in (b"application/json", b"application/x-www-form-urlencoded") or content_type.endswith(b"+json"):
             body = await _read_body(receive, limit)
             if body is None:
-                await _respond(send, 413, {"detail": _too_large(limit)})
+                await _respond(send, 413, {"detail": _too_large(limit)}, page=page)
                 return
             problems = _body_problems(content_type, body)
             if problems:
-                await _respond(send, 422, {"detail": problems})
+                await _respond(send, 422, {"detail": problems}, page=page)
                 return
             await self.app(scope, _replay(body, receive), send)
             return
         try:
             await self.app(scope, _counting(receive, limit), send)
         except BodyTooLarge:
-            await _respond(send, 413, {"detail": _too_large(limit)})
+            await _respond(send, 413, {"detail": _too_large(limit)}, page=page)
 
     @staticmethod
     def _path_and_query_problems(scope) -> list[dict]:
@@ -227,9 +235,23 @@ def _with_security_headers(send: Send) -> Send:
     return sending
 
 
-async def _respond(send: Send, status: int, content: dict, headers: list | None = None) -> None:
-    body = json.dumps(content, ensure_ascii=False).encode("utf-8", "backslashreplace")
+PAGE_REFUSALS = {413: ("内容过大", "上传的文件合计超过上限：请分几次上传，或压缩后再试。"),
+                 422: ("输入无法保存", "输入或地址中含有无法保存的字符（如 NUL 或孤立的代理字符），请删除后重试。"),
+                 400: ("请求无效", "请求格式不正确，请返回后重试。")}
+
+
+async def _respond(send: Send, status: int, content: dict, headers: list | None = None, *, page: bool = False) -> None:
+    """The refusal as JSON for the API; as a small page that says what to do for a person at the pages."""
+    if page and status in PAGE_REFUSALS:
+        title, message = PAGE_REFUSALS[status]
+        body = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
+                f'content="width=device-width, initial-scale=1"><title>{title}</title><link rel="stylesheet" '
+                f'href="/static/baton.css"></head><body><main><div class="error" role="alert"><strong>{title}</strong>'
+                f'<br>{message}</div><p><a class="button" href="/">返回首页</a></p></main></body></html>').encode()
+        kind = b"text/html; charset=utf-8"
+    else:
+        body = json.dumps(content, ensure_ascii=False).encode("utf-8", "backslashreplace")
+        kind = b"application/json"
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *(headers or [])]})
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
@@ -39,6 +40,13 @@ from workflows import sandbox
 API_PREFIX = "/api/v1"
 
 
+def page_upload_limits(document_bytes: int) -> tuple:
+    """The pages' forms that carry files: up to five documents of the largest size at once (each checked alone)."""
+    limit = 5 * document_bytes + 256 * 1024
+    return tuple(("POST", re.compile(pattern), limit) for pattern in (
+        r"/apply/[^/]+", r"/applications/\d+/(supplement|minor-items)", r"/tasks/[^/]+/decision", r"/authorizations"))
+
+
 class HealthOut(BaseModel):
     status: str
     database: str
@@ -65,7 +73,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_middleware(RequestGuard, limits=BodyLimits(settings.max_json_bytes, {
         ("POST", f"{API_PREFIX}/documents"): settings.max_document_bytes + 64 * 1024,
         ("POST", f"{API_PREFIX}/processes"): settings.max_deploy_bytes,
-    }), api_prefix=API_PREFIX)
+        ("POST", "/admin/processes"): settings.max_deploy_bytes,
+    }, page_upload_limits(settings.max_document_bytes)), api_prefix=API_PREFIX)
     configure_sign_in(settings.sign_in_concurrency, settings.sign_in_failures_before_lock, settings.sign_in_lock_minutes)
     sandbox.configure(sandbox.Budget(settings.script_cpu_seconds, settings.script_memory_mb), settings.engine_processes)
     app.state.settings = settings

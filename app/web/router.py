@@ -103,9 +103,52 @@ def verifyrender(request: Request, code: str = "") -> Response:
 
 
 def install(app) -> None:
-    """Every user's pages, in one router the app includes."""
+    """Every user's pages, in one router the app includes, and their errors as pages."""
     from app.web import admin, applicant, enterprise, helpdesk, lead, reviewer
 
     for pages in (reviewer, applicant, enterprise, helpdesk, lead, admin):
         app.include_router(pages.router)
     app.include_router(router)
+    install_error_pages(app)
+
+
+def is_page(path: str) -> bool:
+    return not path.startswith(("/api/", "/docs", "/static/")) and path not in ("/openapi.json", "/metrics")
+
+
+def install_error_pages(app) -> None:
+    """What the API answers as JSON (a bad address, no such page, a refusal, a busy database) a person at the pages
+    reads as a page saying what to do; the API's own answers stay as they are."""
+    from fastapi.exceptions import RequestValidationError
+    from sqlalchemy.exc import OperationalError
+    from starlette.exceptions import HTTPException
+
+    from app.errors import is_busy
+
+    def page_for(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, OperationalError):  # busy: no reading of the session either
+            return error(request, None, None, title="系统繁忙", message="系统繁忙，请稍后刷新重试。", status_code=503)
+        actor, token = session.current(request)
+        if isinstance(exc, RequestValidationError):
+            fields = "、".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors()[:5])
+            return error(request, actor, token, title="地址或表单有误",
+                         message=f"以下内容不正确：{fields}。请从页面上的链接或按钮进入，不要手动修改地址。", status_code=422)
+        if isinstance(exc, BatonError):
+            return error(request, actor, token, exc)
+        status = getattr(exc, "status_code", 500)
+        title, message = {404: ("页面不存在", "您访问的地址不存在，请从首页进入。"),
+                          405: ("不支持此操作", "此地址不接受这种请求，请从页面上的按钮操作。")}.get(
+            status, ("无法完成操作", "请返回后重试。"))
+        return error(request, actor, token, title=title, message=message, status_code=status)
+
+    for kind in (RequestValidationError, HTTPException, BatonError, OperationalError):
+        api_answer = app.exception_handlers.get(kind)
+
+        async def handler(request: Request, exc: Exception, api_answer=api_answer):
+            if is_page(request.url.path) and not (isinstance(exc, OperationalError) and not is_busy(exc)):
+                return page_for(request, exc)
+            if api_answer is None:
+                raise exc
+            return await api_answer(request, exc)
+
+        app.add_exception_handler(kind, handler)

@@ -93,3 +93,33 @@ def test_the_english_switch_turns_the_pages_and_the_messages_into_english(client
     away = client.get("/language", params={"to": "zh", "next": "//evil.example/"}, follow_redirects=False)
     assert away.headers["location"] == "/"  # never off this site
     assert "待办事项" in client.get("/inbox").text
+
+
+def test_errors_at_the_pages_are_pages_and_the_api_keeps_its_json(client):
+    page_sign_in(client, "acme")
+    for path, status, words in (("/applications/abc", 422, "地址或表单有误"), ("/no-such-page", 404, "页面不存在"),
+                                ("/applications/99999", 404, "无法打开申请")):
+        r = client.get(path)
+        assert r.status_code == status and r.headers["content-type"].startswith("text/html") and words in r.text, path
+    assert client.get("/api/v1/applications/abc").headers["content-type"] == "application/json"
+    assert client.get("/api/v1/nothing").json() == {"detail": "Not Found"}
+    bad = client.get("/my", params={"q": "\x00"})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("text/html") and "无法保存" in bad.text
+
+
+def test_a_page_form_takes_documents_larger_than_a_json_body(client):
+    page_sign_in(client, "acme")
+    form = client.get("/apply/parallel_review")
+    big = b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024) + b"\n%%EOF\n"  # 3 MB: over the 1 MB of a JSON or form body
+    r = client.post("/apply/parallel_review", data={"csrf": csrf_of(form.text), "key": "big-1"},
+                    files={"file.documents": ("扫描件.pdf", big, "application/pdf")})
+    assert r.status_code == 422 and "已上传：扫描件.pdf" in r.text  # kept for the retry; the form's own errors shown
+
+
+def test_a_page_form_over_its_limit_is_refused_with_a_page_saying_so(client):
+    r = client.post("/sign-in", content=b"username=" + b"a" * (2 * 1024 * 1024),
+                    headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/html") and "内容过大" in r.text
+    api = client.post("/api/v1/auth/token", content=b"username=" + b"a" * (2 * 1024 * 1024),
+                      headers={"content-type": "application/x-www-form-urlencoded"})
+    assert api.status_code == 413 and api.headers["content-type"] == "application/json"
