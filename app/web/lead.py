@@ -16,7 +16,7 @@ from app.tasks import service as tasks
 from app.users import service as users
 from app.vocabulary import item_name
 from app.web import charts
-from app.web.pages import Visit, checked, day_or_none, visit
+from app.web.pages import Visit, back_to, checked, day_or_none, visit
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,6 +50,7 @@ def dashboard(request: Request, department: str = "", sla: str = "", page: int =
                                      "start": ledger["from"].isoformat(), "end": ledger["to"].isoformat()})
 
     return v.page("lead.html", departments=mine, department=department, listing=listing, sla=sla,
+                  staff=staff_for(v, department) if department else [], here=page_url(listing.page),
                   ledger=ledger, handled=handled, reviewer_chart=reviewer_chart, item_chart=item_chart,
                   page_url=page_url)
 
@@ -64,7 +65,8 @@ def staff_for(v: Visit, department: str | None) -> list[dict]:
 
 @router.post("/tasks/{task_id}/assignment")
 def assign(request: Request, task_id: str, csrf: Annotated[str, Form(max_length=200)] = "",
-           username: Annotated[str, Form(max_length=64)] = "") -> Response:
+           username: Annotated[str, Form(max_length=64)] = "",
+           next: Annotated[str, Form(max_length=500)] = "") -> Response:
     here = f"/tasks/{task_id[:36]}"
     v = checked(request, csrf, here)
     if not isinstance(v, Visit):
@@ -73,7 +75,7 @@ def assign(request: Request, task_id: str, csrf: Annotated[str, Form(max_length=
         tasks.assign(v.db, v.actor, task_id[:36], username)
     except BatonError as exc:
         return v.error(exc, title="未能分派", back=here)
-    return RedirectResponse(here + "?assigned=1", status_code=303)
+    return RedirectResponse(back_to(next, here + "?assigned=1") if next else here + "?assigned=1", status_code=303)
 
 
 @router.post("/tasks/{task_id}/extension")

@@ -100,6 +100,12 @@ def test_a_lead_assigns_and_extends_from_the_task_page_and_sees_the_dashboard(cl
     page_sign_in(client, "devref_lead")
     board = client.get("/lead")
     assert board.status_code == 200 and "部门看板" in board.text and "办理用时" in board.text
+    assigned = client.post(f"/tasks/{task['id']}/assignment", data={"csrf": csrf_of(board.text), "username": "devref",
+                                                                    "next": "/lead?department=development-reform"},
+                           follow_redirects=False)
+    assert assigned.status_code == 303 and assigned.headers["location"] == "/lead?department=development-reform"
+    assert "devref" in client.get(assigned.headers["location"]).text
+    assert any(t["id"] == task["id"] and t["assignee"] == "devref" for t in application(client, app["id"])["open_tasks"])
     page = client.get(f"/tasks/{task['id']}")
     assert "负责人操作" in page.text and "分派给" in page.text
     assert client.post(f"/tasks/{task['id']}/extension", data={"working_days": "2", "reason": "现场踏勘"}).status_code == 403
