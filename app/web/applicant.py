@@ -19,8 +19,7 @@ from app.errors import BatonError, NotFound
 from app.processes import service as processes
 from app.vocabulary import ACTIVE_STATUSES, ApplicationStatus
 from app.web import forms, pages
-from app.web.pages import Visit, messages, posted_form, take_uploads, visit
-from app.web.reviewer import process_names
+from app.web.pages import Visit, messages, posted_form, process_names, take_uploads, visit
 
 router = APIRouter(include_in_schema=False)
 FILING_ROLES = ("enterprise", "helpdesk")
@@ -80,10 +79,10 @@ def choose_process(request: Request) -> Response:
 
 
 def _start_form(v: Visit, process: str) -> dict:
-    for p in processes.list_processes(v.db):
-        if p["id"] == process:
-            return p
-    raise NotFound(f"没有此流程：{process[:50]}")
+    found = pages.process_of(v.db, process)
+    if found is None:
+        raise NotFound(f"没有此流程：{process[:50]}")
+    return found
 
 
 def _filing_page(v: Visit, p: dict, *, values=None, errors=None, problems=None, uploads=None, on_behalf_of="",

@@ -13,8 +13,7 @@ from app.authorizations import service as authorizations
 from app.common.pagination import PageParams
 from app.errors import BatonError, Invalid
 from app.users import service as users
-from app.web.pages import Visit, checked, day_or_none, messages, posted_form, take_uploads, visit
-from app.web.reviewer import process_names
+from app.web.pages import Visit, checked, day_or_none, messages, posted_form, process_names, take_uploads, visit
 from workflows.calendar import CHINA
 
 router = APIRouter(include_in_schema=False)

@@ -12,8 +12,7 @@ from app.assistance import service as assistance
 from app.common.pagination import PageParams
 from app.errors import BatonError
 from app.web.applicant import grants_for
-from app.web.pages import Visit, checked, visit
-from app.web.reviewer import process_names
+from app.web.pages import Visit, checked, process_names, visit
 
 router = APIRouter(include_in_schema=False)
 REQUEST_STATUSES = (("", "全部"), *assistance.STATUS_NAMES.items())

@@ -14,6 +14,7 @@ from jinja2 import pass_context
 
 from app.documents.detect import accepted_names
 from app.errors import BatonError
+from app.processes import service as processes
 from app.vocabulary import Role
 from app.web import session
 from workflows.calendar import CHINA
@@ -144,8 +145,17 @@ def day_or_none(text: str):
         return None
 
 
+def process_names(db) -> list[dict]:
+    """The deployed processes, each by id with its name (filters, links, labels)."""
+    return [{"id": p["id"], "name": p.get("name") or p["id"]} for p in processes.list_processes(db)]
+
+
+def process_of(db, process_id: str) -> dict | None:
+    """A deployed process as new applications start it: its name, description and start form."""
+    return next((p for p in processes.list_processes(db) if p["id"] == process_id), None)
+
+
 def start_form(db, process_id: str) -> dict:
     """The start form a process files with now (its fields label an application's project)."""
-    from app.processes import service as processes
-
-    return next((p["start_form"] for p in processes.list_processes(db) if p["id"] == process_id), {})
+    found = process_of(db, process_id)
+    return found["start_form"] if found else {}

@@ -12,19 +12,14 @@ from app.applications import service as applications
 from app.common.pagination import PageParams
 from app.documents import service as documents
 from app.errors import BatonError, Invalid
-from app.processes import service as processes
 from app.tasks import service as tasks
 from app.vocabulary import Decision
 from app.web import forms
 from app.web.lead import staff_for
-from app.web.pages import Visit, back_to, checked, messages, posted_form, start_form, take_uploads, visit
+from app.web.pages import Visit, back_to, checked, messages, posted_form, process_names, start_form, take_uploads, visit
 
 router = APIRouter(include_in_schema=False)
 ITEM_ROWS = 6  # blank rows of the return's item list (no script needed to add one)
-
-
-def process_names(db) -> list[dict]:
-    return [{"id": p["id"], "name": p.get("name") or p["id"]} for p in processes.list_processes(db)]
 
 
 @router.get("/inbox")
