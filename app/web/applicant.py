@@ -180,8 +180,9 @@ def application_page(request: Request, application_id: int) -> Response:
     return _application_page(v, application_id, notice=notice)
 
 
-@router.post("/applications/{application_id}/supplement")
-async def answer_supplement(request: Request, application_id: int) -> Response:
+async def _applicant_acts(request: Request, application_id: int, act, done: str) -> Response:
+    """An applicant's form on the application page (a supplement, the minor items): its files stored, then `act`
+    (visit, form, document ids); its refusals shown on the page by field, or back to the page saying it is done."""
     v, form = await posted_form(request, f"/applications/{application_id}")
     if form is None:
         return v
@@ -189,34 +190,34 @@ async def answer_supplement(request: Request, application_id: int) -> Response:
     if upload_problems:
         return _application_page(v, application_id, problems=upload_problems["documents"], status_code=422)
     try:
-        app = applications.get(v.db, v.actor, application_id)
-        typed = forms.value_of(pages.start_form(v.db, app.process), form)
-        corrections = {k: value for k, value in typed.items() if app.project.get(k) != value}
-        request_id = str(form.get("request") or "")
-        applications.supplement(v.db, v.actor, application_id, int(request_id) if request_id.isdigit() else None,
-                                str(form.get("note") or "")[:5000], [d["id"] for d in stored.get("documents", [])],
-                                corrections)
+        act(v, form, [d["id"] for d in stored.get("documents", [])])
     except BatonError as exc:
         by_field, _ = forms.errors_by_field(exc.detail if isinstance(exc.detail, list) else [], 3)
         return _application_page(v, application_id, problems=messages(exc), errors=by_field,
                                  status_code=exc.status_code)
-    return RedirectResponse(f"/applications/{application_id}?answered=1", status_code=303)
+    return RedirectResponse(f"/applications/{application_id}?{done}=1", status_code=303)
+
+
+@router.post("/applications/{application_id}/supplement")
+async def answer_supplement(request: Request, application_id: int) -> Response:
+    def answer(v: Visit, form, document_ids: list[str]) -> None:
+        app = applications.get(v.db, v.actor, application_id)
+        typed = forms.value_of(pages.start_form(v.db, app.process), form)
+        corrections = {k: value for k, value in typed.items() if app.project.get(k) != value}  # changed fields only
+        request_id = str(form.get("request") or "")
+        applications.supplement(v.db, v.actor, application_id, int(request_id) if request_id.isdigit() else None,
+                                str(form.get("note") or "")[:5000], document_ids, corrections)
+
+    return await _applicant_acts(request, application_id, answer, "answered")
 
 
 @router.post("/applications/{application_id}/minor-items")
 async def deliver_minor_items(request: Request, application_id: int) -> Response:
-    v, form = await posted_form(request, f"/applications/{application_id}")
-    if form is None:
-        return v
-    stored, upload_problems = await take_uploads(v, form, ["documents"])
-    if upload_problems:
-        return _application_page(v, application_id, problems=upload_problems["documents"], status_code=422)
-    try:
+    def deliver(v: Visit, form, document_ids: list[str]) -> None:
         applications.deliver_minor_items(v.db, v.actor, application_id, [str(i) for i in form.getlist("item")],
-                                         [d["id"] for d in stored.get("documents", [])])
-    except BatonError as exc:
-        return _application_page(v, application_id, problems=messages(exc), status_code=exc.status_code)
-    return RedirectResponse(f"/applications/{application_id}?delivered=1", status_code=303)
+                                         document_ids)
+
+    return await _applicant_acts(request, application_id, deliver, "delivered")
 
 
 @router.get("/certificates/{certificate_id}/pdf")

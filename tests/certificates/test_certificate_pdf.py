@@ -13,8 +13,11 @@ from tests.helpers import auth
 def rasterised(content: bytes):
     pdfium = pytest.importorskip("pypdfium2", reason="the PDF checks need pypdfium2 (pip install -e '.[test]')")
     document = pdfium.PdfDocument(content)
-    page = document[0]
-    return page.render(scale=2).to_pil().convert("L"), page.get_textpage().get_text_range()
+    try:
+        page = document[0]
+        return page.render(scale=2).to_pil().convert("L"), page.get_textpage().get_text_range()
+    finally:
+        document.close()  # its pages and text pages with it
 
 
 def qr_codes(image) -> list[str]:

@@ -194,10 +194,12 @@ def test_every_user_through_the_pages(demo_server, tmp_path):
                     links.nth(i).click()
                 content = open(download.value.path(), "rb").read()
                 assert content.startswith(b"%PDF") and download.value.suggested_filename.endswith(".pdf")
-                pdf_page = pdfium.PdfDocument(content)[0]
+                document = pdfium.PdfDocument(content)
+                pdf_page = document[0]
                 text = pdf_page.get_textpage().get_text_range()
-                assert "持证单位" in text and "呼和浩特示例制造有限公司" in text
                 image = pdf_page.render(scale=2).to_pil().convert("L")
+                document.close()
+                assert "持证单位" in text and "呼和浩特示例制造有限公司" in text
                 assert sum(image.crop((0, 0, image.width, image.height // 5)).histogram()[:128]) > 2000
                 image.save(folder / f"certificate-{i + 1}.png")
                 [url] = [r.text for r in zxing.read_barcodes(image)]

@@ -266,3 +266,27 @@ def test_the_enterprise_declares_completion_of_its_relay_on_its_page(client):
     after = application(client, app["id"])
     assert after["status"] == "in_review" and after["relay"]["handing_over_to"] == "completion"
     assert any(d["name"] == "竣工报告.pdf" for d in after["documents"])
+
+
+def test_the_enterprise_delivers_the_minor_items_promised_at_acceptance_on_its_page(client):
+    from datetime import timedelta
+
+    from workflows import clock
+    from workflows.calendar import CHINA
+
+    app = submit(client)
+    promised = (clock.now().astimezone(CHINA) + timedelta(days=1)).date().isoformat()
+    decide(client, open_task(client, app["id"], "service-window"),
+           data={"minor_items_pending": ["施工合同", "监理合同"], "promised_date": promised})
+    page_sign_in(client, "acme")
+    page = client.get(f"/applications/{app['id']}")
+    assert "容缺受理待补材料" in page.text and "监理合同" in page.text
+    delivered = client.post(f"/applications/{app['id']}/minor-items",
+                            data={"csrf": csrf_of(page.text), "item": ["施工合同", "监理合同"]},
+                            files={"file.documents": ("施工合同.pdf", io.BytesIO(PDF), "application/pdf")},
+                            follow_redirects=False)
+    assert delivered.status_code == 303 and "delivered" in delivered.headers["location"], delivered.text[-1500:]
+    [minor] = application(client, app["id"], "acme")["minor_items"]
+    assert minor["delivered"] == ["施工合同", "监理合同"] and minor["fulfilled_at"] is not None
+    nothing = client.post(f"/applications/{app['id']}/minor-items", data={"csrf": csrf_of(page.text), "item": ["监理合同"]})
+    assert nothing.status_code in (409, 422) and "<html" in nothing.text  # already delivered: said on the page
