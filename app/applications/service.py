@@ -39,7 +39,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.instances import kernel
 from app.notifications.outbox import emit
 from app.processes import diagram
-from app.processes.service import active_definition, start_form_of, version_picture
+from app.processes.service import Picture, active_definition, start_form_of, version_picture
 from app.applications.schemas import ApplicationOut, ApplicationPage, ApplicationSummary
 from app.tasks import deadlines
 from app.tasks.models import Task
@@ -595,8 +595,8 @@ def require_visible(db: Database, actor: Actor, application_id: int) -> None:
 
 
 
-def picture(db: Database, app: ApplicationOut) -> str | None:
-    """The application's process diagram: what it has completed, works on now, and is late on."""
+def picture(db: Database, app: ApplicationOut) -> Picture:
+    """The application's process diagram (what it has completed, works on now, and is late on) and its stages."""
     marks: dict[str, str] = {}
     for t in app.history:
         if t.element:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.applications.models import Application
 from app.audit.service import record
 from app.db import Database
+from app.departments.directory import names as department_names
 from app.departments.models import Department
 from app.errors import Invalid, NotFound, TooLarge
 from app.processes import diagram
@@ -235,15 +236,17 @@ def model_of(session: Session, definition_id: int, process_id: str) -> bytes | N
     return None
 
 
-def version_picture(db: Database, process_id: str, version: int, marks: dict[str, str] | None = None) -> str | None:
-    """A deployed version's diagram with an application's marks (unmarked on the admin's version page)."""
-    with db.read() as session:
-        model = model_of(session, _version(session, process_id, version).id, process_id)
-        lanes = {"applicant": "申请人", **dict(session.execute(select(Department.code, Department.name)).all())}
-    return diagram.svg(model, process_id, marks, lanes) if model else None
+class Picture(NamedTuple):
+    svg: str | None  # None: the model has no diagram for the process
+    stages: list[tuple[str, str]]  # (code, name) in the model's order
 
 
-def version_stages(db: Database, process_id: str, version: int) -> list[tuple[str, str]]:
+def version_picture(db: Database, process_id: str, version: int, marks: dict[str, str] | None = None) -> Picture:
+    """A deployed version's diagram with an application's marks (unmarked on the admin's version page) and its
+    stages, from one read of the model."""
     with db.read() as session:
         model = model_of(session, _version(session, process_id, version).id, process_id)
-    return diagram.stages(model, process_id) if model else []
+        lanes = {"applicant": "申请人", **department_names(session)}
+    if model is None:
+        return Picture(None, [])
+    return Picture(diagram.svg(model, process_id, marks, lanes), diagram.stages(model, process_id))

@@ -94,7 +94,7 @@ def process_page(request: Request, process_id: str, version: int = 0) -> Respons
     try:
         found = processes.get_process(v.db, process_id[:200])
         shown = version if version in found["versions"] else found["active_version"]
-        picture = processes.version_picture(v.db, found["id"], shown)
+        picture = processes.version_picture(v.db, found["id"], shown).svg
     except BatonError as exc:
         return v.error(exc, title="无法打开流程", back="/admin/processes")
     return v.page("admin/process.html", process=found, shown=shown, picture=picture)

@@ -49,8 +49,7 @@ def my_applications(request: Request, page: int = 1, status: str = "", q: str = 
                                                  q=q.strip()[:100] or None)
     except BatonError as exc:
         return v.error(exc, title="无法打开申请列表")
-    names = {p["id"]: p["name"] for p in process_names(v.db)}
-    return v.page("my_applications.html", page=listing, process_names=names, status=status, q=q,
+    return v.page("my_applications.html", page=listing, process_names=process_names(v.db), status=status, q=q,
                   statuses=[(s.value, s.label) for s in ApplicationStatus])
 
 
@@ -160,11 +159,11 @@ def _application_page(v: Visit, application_id: int, *, problems=None, errors=No
         return v.error(exc, title="无法打开申请", back="/my")
     start_form = pages.start_form(v.db, app.process)
     applicant = v.actor.role in FILING_ROLES
+    drawn = applications.picture(v.db, app)
     return v.page("application.html", status_code, app=app, notice=notice, problems=problems or [],
                   project_fields=forms.fields(start_form, app.project),
                   correction_fields=forms.fields(start_form, app.project, errors) if applicant else [],
-                  steps=progress(app, processes.version_stages(v.db, app.process, app.version)),
-                  picture=applications.picture(v.db, app), applicant=applicant)
+                  steps=progress(app, drawn.stages), picture=drawn.svg, applicant=applicant)
 
 
 NOTICES = {"filed": "申请已提交，请留意办理进度。", "answered": "补正材料已提交，原审查部门将继续办理。",

@@ -32,7 +32,7 @@ def console(request: Request, status: str = "", page: int = 1) -> Response:
     except BatonError as exc:
         return v.error(exc, title="无法打开工作台")
     return v.page("helpdesk.html", grants=grants_for(v), requests=requests, followed=followed, status=status,
-                  statuses=REQUEST_STATUSES, process_names={p["id"]: p["name"] for p in process_names(v.db)})
+                  statuses=REQUEST_STATUSES, process_names=process_names(v.db))
 
 
 @router.get("/helpdesk/requests/{request_id}")
@@ -50,7 +50,7 @@ def request_page(request: Request, request_id: int) -> Response:
     candidates = [a for a in (mine.items if mine else []) if a.id not in linked and
                   (row["enterprise"] is None or a.enterprise.credit_code == row["enterprise"]["credit_code"])]
     return v.page("assistance.html", row=row, candidates=candidates,
-                  process_names={p["id"]: p["name"] for p in process_names(v.db)})
+                  process_names=process_names(v.db))
 
 
 @router.post("/helpdesk/requests/{request_id}/{action}")

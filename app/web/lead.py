@@ -75,7 +75,7 @@ def assign(request: Request, task_id: str, csrf: Annotated[str, Form(max_length=
         tasks.assign(v.db, v.actor, task_id[:36], username)
     except BatonError as exc:
         return v.error(exc, title="未能分派", back=here)
-    return RedirectResponse(back_to(next, here + "?assigned=1") if next else here + "?assigned=1", status_code=303)
+    return RedirectResponse(back_to(next, here + "?assigned=1"), status_code=303)
 
 
 @router.post("/tasks/{task_id}/extension")

@@ -145,9 +145,9 @@ def day_or_none(text: str):
         return None
 
 
-def process_names(db) -> list[dict]:
-    """The deployed processes, each by id with its name (filters, links, labels)."""
-    return [{"id": p["id"], "name": p.get("name") or p["id"]} for p in processes.list_processes(db)]
+def process_names(db) -> dict[str, str]:
+    """The deployed processes' names by id (filters, links, labels)."""
+    return {p["id"]: p.get("name") or p["id"] for p in processes.list_processes(db)}
 
 
 def process_of(db, process_id: str) -> dict | None:

@@ -20,13 +20,9 @@ HOMES = {"admin": "/admin", "lead": "/lead", "reviewer": "/inbox", "helpdesk": "
 PRE_SESSION = "baton_csrf"  # the sign-in form's double-submit token, before there is a session
 
 
-def _signed_in(request: Request):
-    return session.current(request)
-
-
 @router.get("/")
 def home(request: Request) -> Response:
-    actor, _ = _signed_in(request)
+    actor, _ = session.current(request)
     if actor is None:
         return RedirectResponse("/sign-in", status_code=303)
     return RedirectResponse(HOMES.get(actor.role, "/my"), status_code=303)
@@ -67,7 +63,7 @@ def sign_in_submit(request: Request, username: Annotated[str, Form(max_length=64
 
 @router.post("/sign-out")
 def sign_out(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
-    actor, token = _signed_in(request)
+    actor, token = session.current(request)
     if actor is not None and not session.csrf_ok(request, token, csrf):
         return error(request, actor, token, title="页面已过期", message="请刷新页面后再退出。", status_code=403)
     response = RedirectResponse("/sign-in", status_code=303)
@@ -86,7 +82,7 @@ def language(to: str = "zh", next: str = "/") -> Response:
 @router.get("/verify")
 def verifyrender(request: Request, code: str = "") -> Response:
     """Anyone checks a certificate by its code (the QR code on it leads here), without signing in."""
-    actor, token = _signed_in(request)
+    actor, token = session.current(request)
     code = code.strip()[:40]
     if not code:
         return render(request, "verify.html", actor, token, code="")
