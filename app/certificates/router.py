@@ -45,8 +45,13 @@ async def record_start(certificate_id: CertificateId, body: StartIn, actor: Curr
             summary="The certificate as a PDF: number, holder, conditions, issue date, verification code and QR code")
 async def certificate_pdf(certificate_id: CertificateId, actor: CurrentActor, db: DatabaseDep, settings: SettingsDep,
                           request: Request) -> Response:
-    name, content = await in_thread(service.as_pdf, db, actor, certificate_id,
-                                    settings.public_url or str(request.base_url), cjk_font(settings.pdf_font))
+    return await in_thread(pdf_download, db, actor, certificate_id, settings, str(request.base_url))
+
+
+def pdf_download(db, actor, certificate_id: int, settings, base_url: str) -> Response:
+    """The certificate's PDF as a download (the API's and the pages'), its QR code to the public address."""
+    name, content = service.as_pdf(db, actor, certificate_id, settings.public_url or base_url,
+                                   cjk_font(settings.pdf_font))
     return Response(content, media_type="application/pdf",
                     headers={"content-disposition": attachment(name, f"certificate-{certificate_id}.pdf")})
 

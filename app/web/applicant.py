@@ -10,9 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from app.applications import service as applications
 from app.authorizations import service as authorizations
-from app.certificates import service as certificates
-from app.certificates.document import cjk_font
-from app.common.downloads import attachment
+from app.certificates.router import pdf_download
 from app.common.pagination import PageParams
 from app.documents import service as documents
 from app.errors import BatonError, NotFound
@@ -225,9 +223,6 @@ def certificate_pdf(request: Request, certificate_id: int) -> Response:
     if not isinstance(v, Visit):
         return v
     try:
-        name, content = certificates.as_pdf(v.db, v.actor, certificate_id,
-                                            v.settings.public_url or str(request.base_url), cjk_font(v.settings.pdf_font))
+        return pdf_download(v.db, v.actor, certificate_id, v.settings, str(request.base_url))
     except BatonError as exc:
         return v.error(exc, title="无法生成证照 PDF", back="/my")
-    return Response(content, media_type="application/pdf",
-                    headers={"content-disposition": attachment(name, f"certificate-{certificate_id}.pdf")})
